@@ -1,0 +1,141 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace MLRoadmap.Interop;
+
+/// <summary>
+/// The managed side of the native shim. Each src/Native/&lt;area&gt;.cpp has one Interop.&lt;Area&gt;.cs here whose
+/// methods carry the export names unchanged, so grep finds both halves and a test proves the two lists agree.
+/// </summary>
+internal static partial class Native
+{
+    internal const string Library = "mlroadmap_native";
+    internal const string FileName = "libmlroadmap_native.so";
+
+    /// <summary>The one error-translation helper: every guarded export's status goes through here.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Check(int status)
+    {
+        if (status != 0) Throw(status);
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe void Throw(int status)
+    {
+        var message = Marshal.PtrToStringUTF8((IntPtr)mlr_errors_message()) ?? "";
+        var detail = Marshal.PtrToStringUTF8((IntPtr)mlr_errors_detail()) ?? message;
+        throw TorchException.FromNative((TorchErrorKind)status, message, detail);
+    }
+
+    internal static unsafe string? Utf8(byte* text) => text == null ? null : Marshal.PtrToStringUTF8((IntPtr)text);
+}
+
+/// <summary>Finds and loads libmlroadmap_native.so, listing every place it looked when it can't.</summary>
+internal static class NativeLoader
+{
+    private static IntPtr _handle;
+    private static string? _loadedFrom;
+    private static readonly Lock Gate = new();
+
+    /// <summary>Environment variable naming the native library file, which then wins over every other place.</summary>
+    public const string PathVariable = "MLROADMAP_NATIVE";
+
+    /// <summary>Where the library was loaded from, or null before the first native call.</summary>
+    public static string? LoadedFrom => _loadedFrom;
+
+#pragma warning disable CA2255 // A module initializer is the only hook that runs before the first P/Invoke resolves.
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register() => NativeLibrary.SetDllImportResolver(typeof(NativeLoader).Assembly, Resolve);
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != Native.Library) return IntPtr.Zero;
+        return Load();
+    }
+
+    internal static IntPtr Load()
+    {
+        if (_handle != IntPtr.Zero) return _handle;
+        lock (Gate)
+        {
+            if (_handle != IntPtr.Zero) return _handle;
+            var tried = new List<string>();
+            foreach (var candidate in Candidates())
+            {
+                if (!File.Exists(candidate))
+                {
+                    tried.Add($"{candidate} (not found)");
+                    continue;
+                }
+                IntPtr handle;
+                try
+                {
+                    handle = NativeLibrary.Load(candidate);
+                }
+                catch (DllNotFoundException e)
+                {
+                    // Usually a dependency (libtorch) that the dynamic loader can't find; its text says which.
+                    tried.Add($"{candidate} (found, but failed to load: {e.Message})");
+                    continue;
+                }
+                Initialize(handle);
+                _loadedFrom = candidate;
+                _handle = handle;
+                return handle;
+            }
+            throw new NativeLibraryMissingException(tried);
+        }
+    }
+
+    /// <summary>Every path probed, in order. Public through Torch.NativeLibraryCandidates for doctor.</summary>
+    internal static IEnumerable<string> Candidates()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable(PathVariable);
+        if (!string.IsNullOrEmpty(fromEnv)) yield return Path.GetFullPath(fromEnv);
+        var baseDir = AppContext.BaseDirectory;
+        yield return Path.Combine(baseDir, Native.FileName);
+        yield return Path.Combine(baseDir, "runtimes", "linux-x64", "native", Native.FileName);
+        // A development checkout: the bootstrap builds into <repo>/artifacts/native.
+        var seen = new HashSet<string>();
+        foreach (var start in new[] { baseDir, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
+            {
+                var path = Path.Combine(dir.FullName, "artifacts", "native", Native.FileName);
+                if (seen.Add(path) && (File.Exists(path) || File.Exists(Path.Combine(dir.FullName, "MLRoadmap.sln"))))
+                    yield return path;
+            }
+        }
+    }
+
+    // Debian's libtorch starts with one intra-op thread; use every core this process may run on, unless told.
+    private static unsafe void Initialize(IntPtr library)
+    {
+        var cores = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "mlr_system_available_cores");
+        var setThreads = (delegate* unmanaged<int, int>)NativeLibrary.GetExport(library, "mlr_system_set_num_threads");
+        var threads = cores();
+        if (int.TryParse(Environment.GetEnvironmentVariable("MLROADMAP_NUM_THREADS"), out var requested) && requested > 0)
+            threads = requested;
+        setThreads(threads);
+    }
+}
+
+/// <summary>Thrown when libmlroadmap_native.so can't be found or loaded. The message lists every path tried.</summary>
+public sealed class NativeLibraryMissingException : DllNotFoundException
+{
+    internal NativeLibraryMissingException(IReadOnlyList<string> tried)
+        : base(Describe(tried)) => Tried = tried;
+
+    /// <summary>Each candidate path with why it was not used.</summary>
+    public IReadOnlyList<string> Tried { get; }
+
+    private static string Describe(IReadOnlyList<string> tried) =>
+        $"The native library {Native.FileName} could not be loaded. Tried:\n" +
+        string.Join("\n", tried.Select(t => "  - " + t)) +
+        "\nBuild it with `./mlroadmap doctor` from the repository root (it installs libtorch and builds the shim), " +
+        $"or `scripts/bootstrap.sh`, or point {NativeLoader.PathVariable} at an existing build.";
+}

@@ -1,0 +1,145 @@
+using MLRoadmap.Interop;
+
+namespace MLRoadmap;
+
+/// <summary>The engine's entry point: tensor factories, global state (seeds, threads, grad mode) and runtime facts.
+/// Split over Torch.*.cs files by area, each matching one native file.</summary>
+public static partial class Torch
+{
+    /// <summary>libtorch's version, e.g. "1.13.0".</summary>
+    public static unsafe string Version => Native.Utf8(Native.mlr_system_torch_version()) ?? "unknown";
+
+    /// <summary>Whether the native library was compiled against a CUDA libtorch.</summary>
+    public static bool BuiltWithCuda => Native.mlr_system_built_with_cuda() != 0;
+
+    /// <summary>Full path of the native library in use (loads it if needed).</summary>
+    public static string NativeLibraryPath
+    {
+        get
+        {
+            NativeLoader.Load();
+            return NativeLoader.LoadedFrom!;
+        }
+    }
+
+    /// <summary>Every place the loader looks for the native library, in order.</summary>
+    public static IReadOnlyList<string> NativeLibraryCandidates => NativeLoader.Candidates().ToList();
+
+    /// <summary>libtorch's build summary (at::show_config).</summary>
+    public static unsafe string BuildConfig
+    {
+        get
+        {
+            Native.Check(Native.mlr_system_config(out var text));
+            return Native.Utf8(text) ?? "";
+        }
+    }
+
+    /// <summary>The BLAS library actually mapped into this process and its file.</summary>
+    public static unsafe (string Name, string Path) Blas
+    {
+        get
+        {
+            Native.Check(Native.mlr_system_blas(out var name, out var path));
+            return (Native.Utf8(name) ?? "", Native.Utf8(path) ?? "");
+        }
+    }
+
+    /// <summary>Cores this process may use (CPU affinity), the default intra-op thread count.</summary>
+    public static int AvailableCores => Native.mlr_system_available_cores();
+
+    /// <summary>libtorch's intra-op thread count. Starts at <see cref="AvailableCores"/> (or MLROADMAP_NUM_THREADS).</summary>
+    public static int NumThreads
+    {
+        get
+        {
+            Native.Check(Native.mlr_system_get_num_threads(out var n));
+            return n;
+        }
+        set => Native.Check(Native.mlr_system_set_num_threads(value));
+    }
+
+    /// <summary>Native tensor handles alive now, across all threads. What memory tests hold at baseline.</summary>
+    public static long LiveTensorCount
+    {
+        get
+        {
+            TensorHandle.DrainOrphans();
+            return Native.mlr_tensor_live_count();
+        }
+    }
+
+    /// <summary>Frees tensors whose finalizers ran (tensors nobody disposed). Returns how many were waiting.</summary>
+    public static int CollectGarbage()
+    {
+        var waiting = TensorHandle.OrphanCount;
+        TensorHandle.DrainOrphans();
+        return waiting;
+    }
+
+    /// <summary>Opens a scope that frees every tensor created inside it when disposed. See <see cref="DisposeScope"/>.</summary>
+    public static DisposeScope NewDisposeScope() => new();
+
+    /// <summary>CUDA devices, memory and caching-allocator control.</summary>
+    public static class Cuda
+    {
+        public static int DeviceCount
+        {
+            get
+            {
+                Native.Check(Native.mlr_system_cuda_device_count(out var n));
+                return n;
+            }
+        }
+
+        public static bool IsAvailable => DeviceCount > 0;
+
+        public static unsafe CudaDeviceInfo GetDeviceInfo(int index)
+        {
+            Native.Check(Native.mlr_system_cuda_device_info(index, out var name, out var major, out var minor,
+                out var total, out var free));
+            return new CudaDeviceInfo(index, Native.Utf8(name) ?? "", major, minor, total, free);
+        }
+
+        /// <summary>Bytes held by live tensors, reserved by the caching allocator, and the peak of the former.</summary>
+        public static (long Allocated, long Reserved, long Peak) MemoryStats(int index = 0)
+        {
+            Native.Check(Native.mlr_system_cuda_memory(index, out var allocated, out var reserved, out var peak));
+            return (allocated, reserved, peak);
+        }
+
+        /// <summary>Returns cached, unused blocks to the driver (torch.cuda.empty_cache). No-op without CUDA.</summary>
+        public static void EmptyCache() => Native.Check(Native.mlr_system_cuda_empty_cache());
+
+        public static void Synchronize(int index = -1) => Native.Check(Native.mlr_system_cuda_synchronize(index));
+    }
+
+    /// <summary>Backend switches, as torch.backends.* in Python.</summary>
+    public static class Backends
+    {
+        private static bool Get(int flag)
+        {
+            Native.Check(Native.mlr_system_get_flag(flag, out var v));
+            return v != 0;
+        }
+
+        private static void Set(int flag, bool value) => Native.Check(Native.mlr_system_set_flag(flag, value ? 1 : 0));
+
+        /// <summary>cuDNN autotuning of conv algorithms for fixed input shapes.</summary>
+        public static bool CudnnBenchmark { get => Get(0); set => Set(0, value); }
+
+        /// <summary>TF32 tensor cores for float32 matmul on Ampere and later.</summary>
+        public static bool AllowTF32Matmul { get => Get(1); set => Set(1, value); }
+
+        /// <summary>TF32 tensor cores for float32 convolutions.</summary>
+        public static bool AllowTF32Cudnn { get => Get(2); set => Set(2, value); }
+
+        /// <summary>Refuse nondeterministic kernels (torch.use_deterministic_algorithms).</summary>
+        public static bool DeterministicAlgorithms { get => Get(3); set => Set(3, value); }
+
+        public static bool CudnnEnabled { get => Get(4); set => Set(4, value); }
+    }
+}
+
+/// <summary>One CUDA device as doctor reports it.</summary>
+public sealed record CudaDeviceInfo(int Index, string Name, int Major, int Minor, long TotalBytes, long FreeBytes);
