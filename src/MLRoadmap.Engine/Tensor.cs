@@ -329,3 +329,28 @@ public partial class Tensor : IDisposable
         }
     }
 }
+
+public partial class Tensor
+{
+    /// <summary>The raw little-endian bytes of the elements in row-major order (any device, any layout).</summary>
+    public unsafe byte[] ToBytes()
+    {
+        var bytes = new byte[Numel * Dtype.ElementSize()];
+        fixed (byte* p = bytes) Native.Check(Native.mlr_tensor_to_host(Handle, p, bytes.Length));
+        return bytes;
+    }
+}
+
+public static partial class Torch
+{
+    /// <summary>A CPU tensor of the given dtype and shape from raw little-endian bytes (length checked natively).</summary>
+    public static unsafe Tensor FromBytes(ReadOnlySpan<byte> bytes, ReadOnlySpan<long> shape, ScalarType dtype)
+    {
+        TensorHandle r;
+        fixed (byte* p = bytes)
+        fixed (long* s = shape)
+            Native.Check(Native.mlr_tensor_from_host(p, bytes.Length, s, shape.Length, (int)dtype,
+                (int)DeviceType.CPU, -1, 0, out r));
+        return new Tensor(r);
+    }
+}

@@ -26,7 +26,11 @@ mlr_status store(mlr_status kind, const char* message, const char* detail) noexc
 }
 
 bool mentions_out_of_memory(const char* message) {
-  return std::strstr(message, "not enough memory") != nullptr || std::strstr(message, "out of memory") != nullptr;
+  // CPU allocators report exhaustion as plain c10::Error in 1.13 ("can't allocate memory", "not enough memory").
+  for (const char* phrase : {"not enough memory", "out of memory", "can't allocate memory"}) {
+    if (std::strstr(message, phrase) != nullptr) return true;
+  }
+  return false;
 }
 
 }  // namespace
