@@ -108,6 +108,30 @@ public partial class Tensor
         return this;
     }
 
+    /// <summary>torch.index_put with a tuple of index tensors (null = the whole dim). With accumulate, values at
+    /// duplicate indices add up instead of the last one winning.</summary>
+    public Tensor IndexPut(ReadOnlySpan<Tensor?> indices, Tensor values, bool accumulate = false) =>
+        IndexPutTensors(indices, values, accumulate, false);
+
+    public Tensor IndexPut_(ReadOnlySpan<Tensor?> indices, Tensor values, bool accumulate = false) =>
+        IndexPutTensors(indices, values, accumulate, true);
+
+    private unsafe Tensor IndexPutTensors(ReadOnlySpan<Tensor?> indices, Tensor values, bool accumulate, bool inplace)
+    {
+        var raw = new IntPtr[indices.Length];
+        for (var i = 0; i < raw.Length; i++)
+        {
+            if (indices[i] is { IsDisposed: true }) throw new ObjectDisposedException(nameof(Tensor), $"index {i} is disposed");
+            raw[i] = indices[i]?.Handle.DangerousGetHandle() ?? IntPtr.Zero;
+        }
+        IntPtr r;
+        fixed (IntPtr* p = raw)
+            Native.Check(Native.mlr_indexing_index_put_tensors(Handle, p, raw.Length, values.Handle, accumulate ? 1 : 0,
+                inplace ? 1 : 0, out r));
+        foreach (var t in indices) GC.KeepAlive(t);
+        return inplace ? this : Wrap(r)!;
+    }
+
     private static NativeIndex[] ToNative(ReadOnlySpan<TensorIndex> indices)
     {
         var spec = new NativeIndex[indices.Length];

@@ -246,6 +246,46 @@ public partial class Tensor
         return new Tensor(r);
     }
 
+    /// <summary>Division with rounding: Trunc rounds toward zero, Floor toward negative infinity.</summary>
+    public Tensor Div(Tensor other, RoundingMode mode) => DivMode(other, mode, false);
+    public Tensor Div_(Tensor other, RoundingMode mode) => DivMode(other, mode, true);
+
+    private Tensor DivMode(Tensor other, RoundingMode mode, bool inplace)
+    {
+        Native.Check(Native.mlr_math_div_mode(Handle, other.Handle, (int)mode, inplace ? 1 : 0, out var r));
+        return inplace ? this : Wrap(r)!;
+    }
+
+    /// <summary>Rounds half to even at the given number of decimal places.</summary>
+    public Tensor Round(long decimals)
+    {
+        Native.Check(Native.mlr_math_round_decimals(Handle, decimals, out var r));
+        return new Tensor(r);
+    }
+
+    /// <summary>Clamp against tensor bounds, which broadcast; either may be null.</summary>
+    public Tensor Clamp(Tensor? min, Tensor? max) => ClampTensor(min, max, false);
+    public Tensor Clamp_(Tensor? min, Tensor? max) => ClampTensor(min, max, true);
+
+    private Tensor ClampTensor(Tensor? min, Tensor? max, bool inplace)
+    {
+        Native.Check(Native.mlr_math_clamp_tensor(Handle, min?.Handle.DangerousGetHandle() ?? IntPtr.Zero,
+            max?.Handle.DangerousGetHandle() ?? IntPtr.Zero, inplace ? 1 : 0, out var r));
+        GC.KeepAlive(min);
+        GC.KeepAlive(max);
+        return inplace ? this : Wrap(r)!;
+    }
+
+    /// <summary>Sets every element to value, in place.</summary>
+    public Tensor Fill_(Scalar value)
+    {
+        Native.Check(Native.mlr_math_fill_(Handle, value.ToNative()));
+        return this;
+    }
+
+    /// <summary>Sets every element to zero, in place (NaN and inf included).</summary>
+    public Tensor Zero_() => Fill_(0);
+
     // ---- fused forms ----
 
     /// <summary>this + value * t1 * t2.</summary>
@@ -324,6 +364,15 @@ public partial class Tensor
     public static Tensor operator >(Tensor a, Scalar b) => a.Gt(b);
     public static Tensor operator <=(Tensor a, Scalar b) => a.Le(b);
     public static Tensor operator >=(Tensor a, Scalar b) => a.Ge(b);
+}
+
+/// <summary>How division rounds (torch.div's rounding_mode).</summary>
+public enum RoundingMode
+{
+    /// <summary>True division, no rounding.</summary>
+    None = 0,
+    Trunc = 1,
+    Floor = 2,
 }
 
 public static partial class Torch

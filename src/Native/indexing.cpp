@@ -148,3 +148,22 @@ MLR_API mlr_status mlr_indexing_nonzero(mlr_tensor a, mlr_tensor* out) {
 MLR_API mlr_status mlr_indexing_one_hot(mlr_tensor a, int64_t num_classes, mlr_tensor* out) {
   return mlr::guard([&] { *out = mlr::wrap(at::one_hot(mlr::get(a), num_classes)); });
 }
+
+// torch.index_put(x, (i0, i1, ...), values, accumulate): the tensor-index form, which alone supports accumulate
+// (duplicates add up instead of the last write winning). A null entry stands for a full slice.
+MLR_API mlr_status mlr_indexing_index_put_tensors(mlr_tensor a, const mlr_tensor* indices, int32_t count,
+                                                  mlr_tensor values, int32_t accumulate, int32_t inplace,
+                                                  mlr_tensor* out) {
+  return mlr::guard([&] {
+    auto& t = mlr::get(a);
+    if (count < 0 || (count > 0 && indices == nullptr)) throw mlr::ArgumentError("index list is null or negative");
+    c10::List<c10::optional<at::Tensor>> list;
+    for (int32_t i = 0; i < count; ++i) list.push_back(mlr::opt_arg(indices[i]));
+    auto& v = mlr::get(values, "values");
+    if (inplace != 0) {
+      t.index_put_(list, v, accumulate != 0);
+      return;
+    }
+    *out = mlr::wrap(t.index_put(list, v, accumulate != 0));
+  });
+}

@@ -240,3 +240,48 @@ MLR_API mlr_status mlr_math_einsum(const char* equation, const mlr_tensor* opera
     *out = mlr::wrap(at::einsum(equation, mlr::tensors(operands, count, "operands")));
   });
 }
+
+// Division with a rounding mode: 0 true division, 1 trunc, 2 floor (torch.div(..., rounding_mode=...)).
+MLR_API mlr_status mlr_math_div_mode(mlr_tensor a, mlr_tensor b, int32_t mode, int32_t inplace, mlr_tensor* out) {
+  return mlr::guard([&] {
+    auto& x = mlr::get(a);
+    auto& y = mlr::get(b, "other");
+    c10::optional<c10::string_view> rounding;
+    switch (mode) {
+      case 0: break;
+      case 1: rounding = "trunc"; break;
+      case 2: rounding = "floor"; break;
+      default: throw mlr::ArgumentError("unknown rounding mode " + std::to_string(mode));
+    }
+    if (inplace != 0) {
+      x.div_(y, rounding);
+      return;
+    }
+    *out = mlr::wrap(at::div(x, y, rounding));
+  });
+}
+
+// Rounds half to even at `decimals` places (negative: to tens, hundreds, ...).
+MLR_API mlr_status mlr_math_round_decimals(mlr_tensor a, int64_t decimals, mlr_tensor* out) {
+  return mlr::guard([&] { *out = mlr::wrap(at::round(mlr::get(a), decimals)); });
+}
+
+// Clamp against tensor bounds (broadcast); either may be null.
+MLR_API mlr_status mlr_math_clamp_tensor(mlr_tensor a, mlr_tensor min, mlr_tensor max, int32_t inplace, mlr_tensor* out) {
+  return mlr::guard([&] {
+    auto& x = mlr::get(a);
+    if (min == nullptr && max == nullptr) throw mlr::ArgumentError("clamp needs at least one of min and max");
+    auto lo = mlr::opt_arg(min);
+    auto hi = mlr::opt_arg(max);
+    if (inplace != 0) {
+      x.clamp_(lo, hi);
+      return;
+    }
+    *out = mlr::wrap(at::clamp(x, lo, hi));
+  });
+}
+
+// Sets every element to the value (zero_ is fill_(0): unlike mul_(0) it also clears NaN and inf).
+MLR_API mlr_status mlr_math_fill_(mlr_tensor a, mlr_scalar value) {
+  return mlr::guard([&] { mlr::get(a).fill_(mlr::scalar(value)); });
+}

@@ -13,6 +13,9 @@ c10::optional<at::ScalarType> opt_dtype(int32_t dtype) {
 // ndim < 0 reduces over every dimension, as calling the op without a dim does in PyTorch.
 at::Tensor reduce(ReduceOp op, const at::Tensor& t, at::IntArrayRef dims, bool all_dims, bool keepdim,
                   c10::optional<at::ScalarType> dtype) {
+  // Whole-tensor sum/mean go through the no-dim overloads, as x.sum() does in PyTorch (same kernel, same grad_fn).
+  if (all_dims && !keepdim && op == ReduceOp::sum) return at::sum(t, dtype);
+  if (all_dims && !keepdim && op == ReduceOp::mean) return at::mean(t, dtype);
   std::vector<int64_t> every;
   if (all_dims) {
     every.resize(static_cast<size_t>(t.dim()));

@@ -48,4 +48,8 @@ internal static unsafe partial class Native
 
     [LibraryImport(Library)]
     internal static partial int mlr_indexing_one_hot(TensorHandle a, long numClasses, out TensorHandle result);
+
+    [LibraryImport(Library)]
+    internal static partial int mlr_indexing_index_put_tensors(TensorHandle a, IntPtr* indices, int count,
+        TensorHandle values, int accumulate, int inplace, out IntPtr result);
 }

@@ -51,4 +51,16 @@ internal static unsafe partial class Native
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int mlr_math_einsum(string equation, IntPtr* operands, int count, out TensorHandle result);
+
+    [LibraryImport(Library)]
+    internal static partial int mlr_math_div_mode(TensorHandle a, TensorHandle b, int mode, int inplace, out IntPtr result);
+
+    [LibraryImport(Library)]
+    internal static partial int mlr_math_round_decimals(TensorHandle a, long decimals, out TensorHandle result);
+
+    [LibraryImport(Library)]
+    internal static partial int mlr_math_clamp_tensor(TensorHandle a, IntPtr min, IntPtr max, int inplace, out IntPtr result);
+
+    [LibraryImport(Library)]
+    internal static partial int mlr_math_fill_(TensorHandle a, NativeScalar value);
 }
