@@ -5,6 +5,8 @@
 #   3. builds MLRoadmap.sln in Release, unless no source or project file changed since the last successful build.
 # Silent when everything is fresh; short progress lines on stderr otherwise.
 #
+# scripts/bootstrap.sh --packages-only stops after step 1 (the Dockerfiles use it to keep apt in its own layer).
+#
 # Run it (scripts/bootstrap.sh) or source it (. scripts/bootstrap.sh): sourced, it runs in a child bash, so its shell
 # options never leak into yours, and then exports MLROADMAP_NATIVE=<repo>/artifacts/native/libmlroadmap_native.so.
 #
@@ -58,6 +60,8 @@ if ((${#missing[@]} > 0)); then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+
+if [[ "${1:-}" == "--packages-only" ]]; then exit 0; fi
 
 # --- 2. Native shim ---------------------------------------------------------------------------------------------------
 # The libtorch the cache was configured for; a different one needs a fresh configure, not an incremental one.
