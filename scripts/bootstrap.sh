@@ -41,11 +41,12 @@ packages=(
 )
 if [[ -z "${LIBTORCH:-}" && -z "${Torch_DIR:-}" ]]; then packages=(libtorch-dev "${packages[@]}"); fi
 
+# One dpkg-query for all of them (it prints nothing for a package it has never heard of).
+installed=" $(dpkg-query -W -f='${Package}=${Status}\n' "${packages[@]}" 2>/dev/null |
+  sed -n 's/=install ok installed$//p' | tr '\n' ' ' || true) "
 missing=()
 for pkg in "${packages[@]}"; do
-  if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]]; then
-    missing+=("$pkg")
-  fi
+  if [[ "$installed" != *" $pkg "* ]]; then missing+=("$pkg"); fi
 done
 if ((${#missing[@]} > 0)); then
   say "installing apt packages: ${missing[*]}"
