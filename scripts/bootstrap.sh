@@ -15,8 +15,8 @@
 # reconfigures the native build from scratch.
 
 if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
-  # Sourced.
-  bash "${BASH_SOURCE[0]}" "$@" || return
+  # Sourced. No arguments are passed on: `source` would hand over the caller's own ("doctor --json", ...).
+  bash "${BASH_SOURCE[0]}" || return
   MLROADMAP_NATIVE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/artifacts/native/libmlroadmap_native.so"
   export MLROADMAP_NATIVE
   return 0
@@ -100,7 +100,7 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 dotnet_stamp="$repo/artifacts/.dotnet-build.stamp"
 
 dotnet_inputs_changed() {
-  [[ -f "$dotnet_stamp" ]] || return 0
+  [[ -f "$dotnet_stamp" && -f "$repo/artifacts/bin/MLRoadmap.Cli/release/mlroadmap.dll" ]] || return 0
   local roots=() d
   for d in src tests bench models recipes; do [[ -d "$repo/$d" ]] && roots+=("$repo/$d"); done
   # Root files, then sources and project files; a folder newer than the stamp means a file was added or removed.
