@@ -37,7 +37,7 @@ void find_blas(std::string& name, std::string& path) {
   }
   using config_fn = char* (*)();
   if (auto f = reinterpret_cast<config_fn>(dlsym(RTLD_DEFAULT, "openblas_get_config")); f != nullptr) {
-    name = std::string("OpenBLAS ") + f();
+    name = f();  // already starts with "OpenBLAS <version>"
   } else if (dlsym(RTLD_DEFAULT, "mkl_get_version_string") != nullptr || path.find("mkl") != std::string::npos) {
     name = "Intel MKL";
   } else if (!path.empty()) {

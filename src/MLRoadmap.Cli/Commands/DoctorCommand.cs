@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using MLRoadmap.Cli.Doctor;
-using MLRoadmap.Interop;
+
 
 namespace MLRoadmap.Cli.Commands;
 
