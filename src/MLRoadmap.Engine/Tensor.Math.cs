@@ -217,8 +217,7 @@ public partial class Tensor
     {
         Native.Check(Native.mlr_math_add_scaled(Handle, other.Handle, alpha.ToNative(), subtract ? 1 : 0,
             inplace ? 1 : 0, out var r));
-        if (inplace) return this;
-        return new Tensor(r);
+        return inplace ? this : Wrap(r)!;
     }
 
     // ---- scalar-on-the-left forms and clamps ----
@@ -242,8 +241,7 @@ public partial class Tensor
     {
         Native.Check(Native.mlr_math_clamp(Handle, (min ?? 0).ToNative(), min.HasValue ? 1 : 0,
             (max ?? 0).ToNative(), max.HasValue ? 1 : 0, inplace ? 1 : 0, out var r));
-        if (inplace) return this;
-        return new Tensor(r);
+        return inplace ? this : Wrap(r)!;
     }
 
     /// <summary>Division with rounding: Trunc rounds toward zero, Floor toward negative infinity.</summary>
@@ -300,8 +298,7 @@ public partial class Tensor
     {
         Native.Check(Native.mlr_math_addc(kind, Handle, t1.Handle, t2.Handle, (value ?? 1).ToNative(),
             inplace ? 1 : 0, out var r));
-        if (inplace) return this;
-        return new Tensor(r);
+        return inplace ? this : Wrap(r)!;
     }
 
     /// <summary>this + weight * (end - this).</summary>
@@ -315,8 +312,7 @@ public partial class Tensor
         var w = weightTensor is null ? IntPtr.Zero : weightTensor.Handle.DangerousGetHandle();
         Native.Check(Native.mlr_math_lerp(Handle, end.Handle, weight.ToNative(), w, inplace ? 1 : 0, out var r));
         GC.KeepAlive(weightTensor);
-        if (inplace) return this;
-        return new Tensor(r);
+        return inplace ? this : Wrap(r)!;
     }
 
     // ---- matrix products ----

@@ -28,19 +28,19 @@ internal static unsafe partial class Native
 
     [LibraryImport(Library)]
     internal static partial int mlr_math_add_scaled(TensorHandle a, TensorHandle b, NativeScalar alpha, int subtract,
-        int inplace, out TensorHandle result);
+        int inplace, out IntPtr result);
 
     [LibraryImport(Library)]
     internal static partial int mlr_math_addc(int kind, TensorHandle self, TensorHandle t1, TensorHandle t2,
-        NativeScalar value, int inplace, out TensorHandle result);
+        NativeScalar value, int inplace, out IntPtr result);
 
     [LibraryImport(Library)]
     internal static partial int mlr_math_clamp(TensorHandle a, NativeScalar min, int hasMin, NativeScalar max,
-        int hasMax, int inplace, out TensorHandle result);
+        int hasMax, int inplace, out IntPtr result);
 
     [LibraryImport(Library)]
     internal static partial int mlr_math_lerp(TensorHandle a, TensorHandle end, NativeScalar weight, IntPtr weightTensor,
-        int inplace, out TensorHandle result);
+        int inplace, out IntPtr result);
 
     [LibraryImport(Library)]
     internal static partial int mlr_math_matmul(int kind, TensorHandle a, TensorHandle b, out TensorHandle result);
