@@ -1,4 +1,3 @@
-using System.Globalization;
 using F = MLRoadmap.NN.Functional;
 
 namespace MLRoadmap.NN;
@@ -21,8 +20,6 @@ public abstract class ActivationModule(bool inplace) : Module<Tensor, Tensor>
     }
 
     protected override string ExtraRepr() => Inplace ? "inplace=True" : "";
-
-    private protected static string Num(double v) => v.ToString(CultureInfo.InvariantCulture);
 }
 
 public sealed class ReLU(bool inplace = false) : ActivationModule(inplace)
@@ -40,14 +37,14 @@ public sealed class LeakyReLU(double negativeSlope = 0.01, bool inplace = false)
 {
     public double NegativeSlope { get; } = negativeSlope;
     private protected override Tensor Apply(Tensor x, bool inplace) => F.LeakyRelu(x, NegativeSlope, inplace);
-    protected override string ExtraRepr() => $"negative_slope={Num(NegativeSlope)}" + (Inplace ? ", inplace=True" : "");
+    protected override string ExtraRepr() => $"negative_slope={Py(NegativeSlope)}" + (Inplace ? ", inplace=True" : "");
 }
 
 public sealed class ELU(double alpha = 1.0, bool inplace = false) : ActivationModule(inplace)
 {
     public double Alpha { get; } = alpha;
     private protected override Tensor Apply(Tensor x, bool inplace) => F.Elu(x, Alpha, inplace);
-    protected override string ExtraRepr() => $"alpha={Num(Alpha)}" + (Inplace ? ", inplace=True" : "");
+    protected override string ExtraRepr() => $"alpha={Py(Alpha)}" + (Inplace ? ", inplace=True" : "");
 }
 
 public sealed class SELU(bool inplace = false) : ActivationModule(inplace)
@@ -59,7 +56,7 @@ public sealed class CELU(double alpha = 1.0, bool inplace = false) : ActivationM
 {
     public double Alpha { get; } = alpha;
     private protected override Tensor Apply(Tensor x, bool inplace) => F.Celu(x, Alpha, inplace);
-    protected override string ExtraRepr() => $"alpha={Num(Alpha)}" + (Inplace ? ", inplace=True" : "");
+    protected override string ExtraRepr() => $"alpha={Py(Alpha)}" + (Inplace ? ", inplace=True" : "");
 }
 
 /// <summary>x·Φ(x); <see cref="GeluApproximation.Tanh"/> is the tanh approximation GPT-2 trained with.</summary>
@@ -86,7 +83,7 @@ public sealed class Softplus(double beta = 1.0, double threshold = 20.0) : Activ
     public double Beta { get; } = beta;
     public double Threshold { get; } = threshold;
     private protected override Tensor Apply(Tensor x, bool inplace) => F.Softplus(x, Beta, Threshold);
-    protected override string ExtraRepr() => $"beta={Num(Beta)}, threshold={Num(Threshold)}";
+    protected override string ExtraRepr() => $"beta={Py(Beta)}, threshold={Py(Threshold)}";
 }
 
 public sealed class Hardswish(bool inplace = false) : ActivationModule(inplace)
@@ -104,7 +101,7 @@ public sealed class Hardtanh(double minVal = -1.0, double maxVal = 1.0, bool inp
     public double MinVal { get; } = minVal;
     public double MaxVal { get; } = maxVal;
     private protected override Tensor Apply(Tensor x, bool inplace) => F.Hardtanh(x, MinVal, MaxVal, inplace);
-    protected override string ExtraRepr() => $"min_val={Num(MinVal)}, max_val={Num(MaxVal)}" + (Inplace ? ", inplace=True" : "");
+    protected override string ExtraRepr() => $"min_val={Py(MinVal)}, max_val={Py(MaxVal)}" + (Inplace ? ", inplace=True" : "");
 }
 
 public sealed class LogSigmoid() : ActivationModule(false)

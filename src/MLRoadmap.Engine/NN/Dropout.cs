@@ -36,7 +36,7 @@ public class Dropout : Module<Tensor, Tensor>
         return Inplace ? result.Alias() : result;
     }
 
-    protected override string ExtraRepr() => $"p={P.ToString(System.Globalization.CultureInfo.InvariantCulture)}, inplace={(Inplace ? "True" : "False")}";
+    protected override string ExtraRepr() => $"p={Py(P)}, inplace={Py(Inplace)}";
 }
 
 /// <summary>Zeroes whole channels of (N, C, L) input: neighbouring elements of a channel are correlated, so

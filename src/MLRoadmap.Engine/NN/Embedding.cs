@@ -64,5 +64,5 @@ public sealed class Embedding : Module<Tensor, Tensor>
         F.Embedding(input, Weight, PaddingIdx, MaxNorm, NormType, ScaleGradByFreq, Sparse);
 
     protected override string ExtraRepr() =>
-        $"{NumEmbeddings}, {EmbeddingDim}" + (PaddingIdx is { } p ? $", padding_idx={p}" : "") + (MaxNorm is { } m ? $", max_norm={m}" : "");
+        $"{NumEmbeddings}, {EmbeddingDim}" + (PaddingIdx is { } p ? $", padding_idx={p}" : "") + (MaxNorm is { } m ? $", max_norm={Py(m)}" : "");
 }

@@ -253,6 +253,16 @@ public abstract partial class Module : IDisposable
     /// <summary>One line describing this module's configuration, e.g. "in_features=4, out_features=2, bias=True".</summary>
     protected virtual string ExtraRepr() => "";
 
+    /// <summary>A float as Python prints it (1e-05, 0.1, 1.0), for <see cref="ExtraRepr"/>.</summary>
+    protected static string Py(double value)
+    {
+        var text = value.ToString("R", System.Globalization.CultureInfo.InvariantCulture).ToLowerInvariant();
+        return text.Contains('e', StringComparison.Ordinal) || text.Contains('.', StringComparison.Ordinal) || !double.IsFinite(value) ? text : text + ".0";
+    }
+
+    /// <summary>A bool as Python prints it.</summary>
+    protected static string Py(bool value) => value ? "True" : "False";
+
     /// <summary>The module tree, as PyTorch prints it.</summary>
     public override string ToString()
     {

@@ -72,8 +72,8 @@ public abstract class BatchNorm : Module<Tensor, Tensor>
     }
 
     protected override string ExtraRepr() =>
-        $"{NumFeatures}, eps={Eps}, momentum={(Momentum is { } m ? m.ToString(System.Globalization.CultureInfo.InvariantCulture) : "None")}, " +
-        $"affine={(Affine ? "True" : "False")}, track_running_stats={(TrackRunningStats ? "True" : "False")}";
+        $"{NumFeatures}, eps={Py(Eps)}, momentum={(Momentum is { } m ? Py(m) : "None")}, affine={Py(Affine)}, " +
+        $"track_running_stats={Py(TrackRunningStats)}";
 }
 
 /// <summary>Batch norm over (N, C) or (N, C, L) input, per channel C.</summary>
@@ -142,7 +142,7 @@ public sealed class LayerNorm : Module<Tensor, Tensor>
     public override Tensor Forward(Tensor input) => F.LayerNorm(input, _shape, Weight, Bias, Eps);
 
     protected override string ExtraRepr() =>
-        $"({string.Join(", ", _shape)}{(_shape.Length == 1 ? "," : "")}), eps={Eps}, elementwise_affine={(ElementwiseAffine ? "True" : "False")}";
+        $"({string.Join(", ", _shape)}{(_shape.Length == 1 ? "," : "")}), eps={Py(Eps)}, elementwise_affine={Py(ElementwiseAffine)}";
 }
 
 /// <summary>Splits the channels (dim 1 of (N, C, *)) into groups and normalises each group per sample; then scales
@@ -171,5 +171,5 @@ public sealed class GroupNorm : Module<Tensor, Tensor>
 
     public override Tensor Forward(Tensor input) => F.GroupNorm(input, NumGroups, Weight, Bias, Eps);
 
-    protected override string ExtraRepr() => $"{NumGroups}, {NumChannels}, eps={Eps}, affine={(Affine ? "True" : "False")}";
+    protected override string ExtraRepr() => $"{NumGroups}, {NumChannels}, eps={Py(Eps)}, affine={Py(Affine)}";
 }

@@ -128,7 +128,7 @@ public abstract class RNNBase : Module
 
     protected override string ExtraRepr() =>
         $"{InputSize}, {HiddenSize}" + (NumLayers != 1 ? $", num_layers={NumLayers}" : "") + (HasBias ? "" : ", bias=False") +
-        (BatchFirst ? ", batch_first=True" : "") + (DropoutP != 0 ? $", dropout={DropoutP}" : "") + (Bidirectional ? ", bidirectional=True" : "");
+        (BatchFirst ? ", batch_first=True" : "") + (DropoutP != 0 ? $", dropout={Py(DropoutP)}" : "") + (Bidirectional ? ", bidirectional=True" : "");
 }
 
 /// <summary>

@@ -138,6 +138,12 @@ public class ModuleTests
         Assert.Contains("(2): Dropout(p=0.1, inplace=False)", text, StringComparison.Ordinal);
         Assert.Contains("(3): Conv2d(3, 6, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))", text, StringComparison.Ordinal);
         Assert.StartsWith("Sequential(\n", text, StringComparison.Ordinal);
+        using var norms = new Sequential(new BatchNorm2d(4), new LayerNorm(8), new LeakyReLU(), new ELU(alpha: 2));
+        var printed = norms.ToString();
+        Assert.Contains("BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)", printed, StringComparison.Ordinal);
+        Assert.Contains("LayerNorm((8,), eps=1e-05, elementwise_affine=True)", printed, StringComparison.Ordinal);
+        Assert.Contains("LeakyReLU(negative_slope=0.01)", printed, StringComparison.Ordinal);
+        Assert.Contains("ELU(alpha=2.0)", printed, StringComparison.Ordinal);
     }
 
     [Fact]
