@@ -1,3 +1,4 @@
+using MLRoadmap.Tests.Support;
 namespace MLRoadmap.Tests.Memory;
 
 /// <summary>Scope semantics, checked per tensor (IsDisposed), so these run in parallel with everything else.</summary>
@@ -118,11 +119,8 @@ public class ScopeTests
     }
 }
 
-/// <summary>Tests that read the process-wide live-handle count run alone, after the parallel ones.</summary>
-[CollectionDefinition("LiveTensorCount", DisableParallelization = true)]
-public sealed class SerialLiveCount;
-
-[Collection("LiveTensorCount")]
+/// <summary>Reads the process-wide live-handle count, so it runs alone, after the parallel tests.</summary>
+[Collection(SerialTests.Name)]
 public class LiveCountTests
 {
     private static long Baseline()

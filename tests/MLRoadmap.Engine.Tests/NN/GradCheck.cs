@@ -1,3 +1,4 @@
+using MLRoadmap.Tests.Support;
 namespace MLRoadmap.Tests.NN;
 
 /// <summary>

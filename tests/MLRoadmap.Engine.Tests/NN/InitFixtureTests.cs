@@ -1,7 +1,8 @@
+using MLRoadmap.Tests.Support;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using MLRoadmap.NN;
-using static MLRoadmap.Tests.NN.TorchFixtures;
+using static MLRoadmap.Tests.Support.TorchFixtures;
 
 namespace MLRoadmap.Tests.NN;
 

@@ -1,3 +1,4 @@
+using MLRoadmap.Tests.Support;
 using System.Text.Json;
 using MLRoadmap.NN;
 

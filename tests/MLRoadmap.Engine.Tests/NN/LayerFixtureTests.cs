@@ -1,8 +1,9 @@
+using MLRoadmap.Tests.Support;
 using System.Globalization;
 using System.Text.Json;
 using MLRoadmap.NN;
 using Xunit.Abstractions;
-using static MLRoadmap.Tests.NN.TorchFixtures;
+using static MLRoadmap.Tests.Support.TorchFixtures;
 
 namespace MLRoadmap.Tests.NN;
 

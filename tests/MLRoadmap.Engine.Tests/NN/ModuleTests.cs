@@ -1,3 +1,4 @@
+using MLRoadmap.Tests.Support;
 using MLRoadmap.NN;
 
 namespace MLRoadmap.Tests.NN;

@@ -1,3 +1,4 @@
+using MLRoadmap.Tests.Support;
 using MLRoadmap.NN;
 using MLRoadmap.Serialization;
 

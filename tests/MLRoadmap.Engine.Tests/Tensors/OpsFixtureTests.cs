@@ -179,7 +179,7 @@ public class OpsFixtureTests
     public void Matches_pytorch(string @case)
     {
         Assert.True(Cases.ContainsKey(@case), $"no C# expression for fixture case '{@case}' ({TorchFixtures.Meta(File, @case).GetProperty("python")})");
-        var fixture = TorchFixtures.Load(File);
+        var fixture = TorchFixtures.Open(File);
         using var scope = Torch.NewDisposeScope();
         var inputs = Enumerable.Range(0, 10).TakeWhile(i => fixture.Contains($"{@case}/in.{i}"))
             .Select(i => fixture[$"{@case}/in.{i}"].Clone()).ToArray();
@@ -187,13 +187,13 @@ public class OpsFixtureTests
         var expectedCount = Enumerable.Range(0, 10).Count(i => fixture.Contains($"{@case}/out.{i}"));
         Assert.Equal(expectedCount, outputs.Length);
         for (var j = 0; j < outputs.Length; j++)
-            TensorAssert.Close(fixture[$"{@case}/out.{j}"], outputs[j], rtol: 1e-5, atol: 1e-6, what: $"{@case} out.{j}");
+            Compare.Close(outputs[j], fixture[$"{@case}/out.{j}"], 1e-6, 1e-5, $"{@case} out.{j}");
     }
 
     [Fact]
     public void Every_implemented_case_exists_in_the_fixture()
     {
-        var fixture = TorchFixtures.Load(File);
+        var fixture = TorchFixtures.Open(File);
         var stale = Cases.Keys.Where(k => !fixture.Metadata.ContainsKey(k)).ToList();
         Assert.True(stale.Count == 0, "cases no longer in the fixture: " + string.Join(", ", stale));
     }

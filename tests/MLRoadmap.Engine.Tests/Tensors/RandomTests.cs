@@ -4,6 +4,7 @@ namespace MLRoadmap.Tests.Tensors;
 
 /// <summary>The same seed gives PyTorch's draws, bit for bit (rng/* in ops.safetensors), and generator state
 /// saved and restored replays the same stream (what exact-resume checkpoints rely on).</summary>
+[Collection(SerialTests.Name)]
 public class RandomTests
 {
     private static readonly Dictionary<string, Func<Tensor>> Draws = new()
@@ -34,32 +35,32 @@ public class RandomTests
         var seed = (ulong)TorchFixtures.Meta("ops.safetensors", key).GetProperty("seed").GetInt64();
         using var scope = Torch.NewDisposeScope();
         Tensor actual;
-        lock (GlobalRng.Lock)
+        lock (TorchFixtures.SeedLock)
         {
             Torch.ManualSeed(seed);
             actual = Draws[key]();
         }
-        TensorAssert.Equal(TorchFixtures.Load("ops.safetensors")[key], actual, key);
+        Compare.Exact(actual, TorchFixtures.Open("ops.safetensors")[key], key);
     }
 
     [Fact]
     public void Generator_state_after_seeding_equals_torch_get_rng_state()
     {
         byte[] state;
-        lock (GlobalRng.Lock)
+        lock (TorchFixtures.SeedLock)
         {
             Torch.ManualSeed(42);
             state = Torch.GetRngState();
         }
         Assert.Equal(5056, state.Length);
-        Assert.Equal(TorchFixtures.Load("ops.safetensors")["rng/state_after_seed_42"].ToBytes(), state);
+        Assert.Equal(TorchFixtures.Open("ops.safetensors")["rng/state_after_seed_42"].ToBytes(), state);
     }
 
     [Fact]
     public void Restoring_a_saved_state_replays_the_same_draws()
     {
         using var scope = Torch.NewDisposeScope();
-        lock (GlobalRng.Lock)
+        lock (TorchFixtures.SeedLock)
         {
             Torch.ManualSeed(123);
             Torch.Randn([7]);
@@ -67,7 +68,7 @@ public class RandomTests
             var first = Torch.Cat([Torch.Rand([40]), Torch.Randn([40]), Torch.Randperm(20).To(ScalarType.Float32)]);
             Torch.SetRngSnapshot(saved);
             var second = Torch.Cat([Torch.Rand([40]), Torch.Randn([40]), Torch.Randperm(20).To(ScalarType.Float32)]);
-            TensorAssert.Equal(first, second);
+            Compare.Exact(second, first, "replayed draws");
             Assert.Empty(saved.Cuda); // no GPU on this machine
         }
     }
@@ -75,7 +76,7 @@ public class RandomTests
     [Fact]
     public void A_corrupt_state_is_refused_with_libtorchs_message()
     {
-        lock (GlobalRng.Lock)
+        lock (TorchFixtures.SeedLock)
         {
             var e = Assert.ThrowsAny<TorchException>(() => Torch.SetRngState(new byte[10]));
             Assert.False(string.IsNullOrEmpty(e.Message));
