@@ -174,6 +174,28 @@ void require_fused(int32_t kind, const Active& a, const char* name) {
   }
 }
 
+// Runs update(a, lists...) over a group, each list parallel to a.params (or empty). With parameters on an
+// accelerator, once over the whole group: each _foreach op is then one multi-tensor kernel launch. On the CPU,
+// libtorch's _foreach ops are a loop of per-tensor kernels anyway, so the group is taken one parameter at a time:
+// each parameter goes through all of its ops while it is still in cache (about 25% faster than op by op over 50
+// tensors of 6.5M parameters), temporaries are freed per parameter, and every value is the same (all elementwise).
+template <class F, class... Lists>
+void in_cache_order(const Active& a, F update, const Lists&... lists) {
+  bool cpu = std::all_of(a.params.begin(), a.params.end(), [](const at::Tensor& p) { return p.is_cpu(); });
+  if (!cpu || a.size() == 1) {
+    update(a, lists...);
+    return;
+  }
+  auto one = [](const auto& list, size_t k) {
+    using List = std::decay_t<decltype(list)>;
+    return list.empty() ? List() : List{list[k]};
+  };
+  for (size_t k = 0; k < a.size(); ++k) {
+    Active single{{a.params[k]}, {a.grads[k]}, {a.index[k]}};
+    update(single, one(lists, k)...);
+  }
+}
+
 // ---- SGD -----------------------------------------------------------------------------------------------------
 
 struct SgdHyper {
@@ -181,37 +203,17 @@ struct SgdHyper {
   bool nesterov, maximize, fused;
 };
 
-void sgd(const Active& a, mlr_tensor* buffer_slots, const SgdHyper& h) {
-#if MLR_TORCH_AT_LEAST(2, 4)
-  bool all_fresh = true;
-  for (auto i : a.index) all_fresh = all_fresh && buffer_slots[i] == nullptr;
-  bool any_fresh = false;
-  for (auto i : a.index) any_fresh = any_fresh || buffer_slots[i] == nullptr;
-  // The fused kernel initialises buffers only all at once (its is_first_step); a group where only some parameters
-  // have one (a parameter that got its first gradient late) takes the foreach path for that step.
-  if (h.fused && (h.momentum == 0 || all_fresh || !any_fresh)) {
-    require_fused(kSgd, a, "SGD");
-    TensorVec bufs;
-    if (h.momentum != 0) {
-      bufs = state(buffer_slots, a, "momentum_buffer", false,
-                   [&](size_t k) { return at::empty_like(a.params[k], at::MemoryFormat::Preserve); });
-    }
-    for (const auto& m : buckets(a.params)) {
-      at::_fused_sgd_(pick(a.params, m), pick(a.grads, m), h.momentum != 0 ? pick(bufs, m) : TensorVec(), h.weight_decay,
-                      h.momentum, h.lr, h.dampening, h.nesterov, h.maximize, all_fresh && h.momentum != 0);
-    }
-    return;
-  }
-#endif
-  if (h.fused) require_fused(kSgd, a, "SGD");
+// bufs: the momentum buffers (empty without momentum); fresh: which were just made and take the gradient as is.
+void sgd_update(const Active& a, const TensorVec& bufs, const std::vector<bool>& fresh, const SgdHyper& h) {
   auto grads = effective_grads(a, h.maximize, h.weight_decay);
   if (h.momentum != 0) {
     // A parameter's first buffer is a copy of its gradient; after that buf = momentum * buf + (1 - dampening) * d_p.
-    std::vector<bool> fresh;
-    auto bufs = state(buffer_slots, a, "momentum_buffer", false, [&](size_t k) { return grads[k].clone().detach(); }, &fresh);
     TensorVec old_bufs, old_grads;
     for (size_t k = 0; k < a.size(); ++k) {
-      if (fresh[k]) continue;
+      if (fresh[k]) {
+        bufs[k].copy_(grads[k]);
+        continue;
+      }
       old_bufs.push_back(bufs[k]);
       old_grads.push_back(grads[k]);
     }
@@ -225,6 +227,31 @@ void sgd(const Active& a, mlr_tensor* buffer_slots, const SgdHyper& h) {
   at::_foreach_add_(a.params, grads, -h.lr);
 }
 
+void sgd(const Active& a, mlr_tensor* buffer_slots, const SgdHyper& h) {
+  if (h.fused) require_fused(kSgd, a, "SGD");
+  TensorVec bufs;
+  std::vector<bool> fresh(a.size(), false);
+  if (h.momentum != 0) {
+    bufs = state(buffer_slots, a, "momentum_buffer", false,
+                 [&](size_t k) { return at::empty_like(a.params[k], at::MemoryFormat::Preserve); }, &fresh);
+  }
+#if MLR_TORCH_AT_LEAST(2, 4)
+  // The fused kernel fills new buffers only all at once (its is_first_step); a group where only some parameters
+  // have one (a parameter that got its first gradient late) takes the foreach path for that step.
+  bool all_fresh = std::all_of(fresh.begin(), fresh.end(), [](bool f) { return f; });
+  bool none_fresh = std::none_of(fresh.begin(), fresh.end(), [](bool f) { return f; });
+  if (h.fused && (h.momentum == 0 || all_fresh || none_fresh)) {
+    for (const auto& m : buckets(a.params)) {
+      at::_fused_sgd_(pick(a.params, m), pick(a.grads, m), h.momentum != 0 ? pick(bufs, m) : TensorVec(), h.weight_decay,
+                      h.momentum, h.lr, h.dampening, h.nesterov, h.maximize, h.momentum != 0 && all_fresh);
+    }
+    return;
+  }
+#endif
+  in_cache_order(a, [&](const Active& s, const TensorVec& b, const std::vector<bool>& f) { sgd_update(s, b, f, h); },
+                 bufs, fresh);
+}
+
 // ---- Adam, AdamW ---------------------------------------------------------------------------------------------
 
 struct AdamHyper {
@@ -232,9 +259,9 @@ struct AdamHyper {
   bool amsgrad, maximize, decoupled, fused;
 };
 
-void adam_foreach(const Active& a, TensorVec& steps, TensorVec& exp_avgs, TensorVec& exp_avg_sqs,
-                  TensorVec& max_exp_avg_sqs, const AdamHyper& h) {
-  auto counts = increment(steps);
+// counts: each parameter's step count, already incremented.
+void adam_update(const Active& a, const std::vector<double>& counts, const TensorVec& exp_avgs,
+                 const TensorVec& exp_avg_sqs, const TensorVec& max_exp_avg_sqs, const AdamHyper& h) {
   TensorVec grads;
   if (h.decoupled) {
     grads = effective_grads(a, h.maximize, 0);
@@ -302,7 +329,13 @@ void adam(const Active& a, mlr_tensor* step_slots, mlr_tensor* exp_avg_slots, ml
     return;
   }
 #endif
-  adam_foreach(a, steps, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, h);
+  auto counts = increment(steps);
+  in_cache_order(
+      a,
+      [&](const Active& s, const std::vector<double>& c, const TensorVec& m, const TensorVec& v, const TensorVec& vmax) {
+        adam_update(s, c, m, v, vmax, h);
+      },
+      counts, exp_avgs, exp_avg_sqs, max_exp_avg_sqs);
 }
 
 // ---- RMSprop -------------------------------------------------------------------------------------------------
@@ -312,15 +345,8 @@ struct RmspropHyper {
   bool centered, maximize;
 };
 
-void rmsprop(const Active& a, mlr_tensor* step_slots, mlr_tensor* square_avg_slots, mlr_tensor* momentum_slots,
-             mlr_tensor* grad_avg_slots, const RmspropHyper& h) {
-  auto steps = step_state(step_slots, a, false);
-  auto square_avgs = zeros_state(square_avg_slots, a, "square_avg");
-  TensorVec bufs, grad_avgs;
-  if (h.momentum > 0) bufs = zeros_state(momentum_slots, a, "momentum_buffer");
-  if (h.centered) grad_avgs = zeros_state(grad_avg_slots, a, "grad_avg");
-  increment(steps);  // counted, as torch.optim does, though the update does not use it
-
+void rmsprop_update(const Active& a, const TensorVec& square_avgs, const TensorVec& bufs, const TensorVec& grad_avgs,
+                    const RmspropHyper& h) {
   auto grads = effective_grads(a, h.maximize, h.weight_decay);
   at::_foreach_mul_(square_avgs, h.alpha);
   at::_foreach_addcmul_(square_avgs, grads, grads, 1 - h.alpha);
@@ -341,6 +367,19 @@ void rmsprop(const Active& a, mlr_tensor* step_slots, mlr_tensor* square_avg_slo
   } else {
     at::_foreach_addcdiv_(a.params, grads, avg, -h.lr);
   }
+}
+
+void rmsprop(const Active& a, mlr_tensor* step_slots, mlr_tensor* square_avg_slots, mlr_tensor* momentum_slots,
+             mlr_tensor* grad_avg_slots, const RmspropHyper& h) {
+  auto steps = step_state(step_slots, a, false);
+  auto square_avgs = zeros_state(square_avg_slots, a, "square_avg");
+  TensorVec bufs, grad_avgs;
+  if (h.momentum > 0) bufs = zeros_state(momentum_slots, a, "momentum_buffer");
+  if (h.centered) grad_avgs = zeros_state(grad_avg_slots, a, "grad_avg");
+  increment(steps);  // counted, as torch.optim does, though the update does not use it
+  in_cache_order(
+      a, [&](const Active& s, const TensorVec& sq, const TensorVec& b, const TensorVec& ga) { rmsprop_update(s, sq, b, ga, h); },
+      square_avgs, bufs, grad_avgs);
 }
 
 }  // namespace
