@@ -226,8 +226,9 @@ public abstract class Optimizer : IDisposable
         return new OptimizerStateDict(Name, state, groups);
     }
 
-    /// <summary>Replaces the state and every group's hyperparameters with a state dict's, copying its tensors to
-    /// each parameter's device (floating-point ones also to its dtype). The state dict must come from the same
+    /// <summary>Replaces the state and every group's hyperparameters with a state dict's (except "fused", which
+    /// stays as this optimizer has it), copying its tensors to each parameter's device (floating-point ones also
+    /// to its dtype). The state dict must come from the same
     /// kind of optimizer over the same number of groups and parameters, each state tensor of its parameter's
     /// shape; otherwise an ArgumentException says which, and nothing changes.</summary>
     public void LoadStateDict(OptimizerStateDict stateDict)
@@ -258,6 +259,9 @@ public abstract class Optimizer : IDisposable
             try
             {
                 foreach (var (name, value) in saved[g].Options) checkedOptions[name] = HyperParameters.Check(name, value);
+                // Fused kernels are how this process runs the update, like the device it runs on, not part of the
+                // training state: a checkpoint from a machine that had them loads where they are missing.
+                if (_groups[g].Contains("fused")) checkedOptions["fused"] = _groups[g]["fused"];
                 var probe = new ParamGroup(live);
                 probe.ReplaceOptions(checkedOptions);
                 CheckGroup(probe);

@@ -194,6 +194,22 @@ public class StateDictTests
     }
 
     [Fact]
+    public void A_checkpoint_saved_with_fused_kernels_loads_where_there_are_none_and_keeps_this_optimizers_choice()
+    {
+        var (source, sp) = Trained("Adam", [4, 3]);
+        using var sd = source.StateDict();
+        var json = sd.ToJson();
+        Assert.Contains("\"fused\":false", json, StringComparison.Ordinal);
+        using var fusedSd = OptimizerStateDict.FromTensors(sd.Tensors(), json.Replace("\"fused\":false", "\"fused\":true", StringComparison.Ordinal));
+        var (target, tp) = Trained("Adam", [4, 3]);
+        target.LoadStateDict(fusedSd);
+        Assert.False((bool)target.ParamGroups[0]["fused"]);
+        Assert.Equal(source.GetState(sp[0])["exp_avg"].ToBytes(), target.GetState(tp[0])["exp_avg"].ToBytes());
+        Dispose(source, sp);
+        Dispose(target, tp);
+    }
+
+    [Fact]
     public void A_file_that_is_not_an_optimizer_state_or_has_missing_tensors_is_refused()
     {
         var path = TempFile();
