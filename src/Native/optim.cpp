@@ -6,9 +6,9 @@
 // of them are made before any arithmetic, so the caller can adopt the new handles even when the step then fails.
 //
 // The arithmetic is PyTorch 1.13's single-tensor algorithm (foreach=False), op for op, in the same order and with
-// the same scalars (computed in double, as Python does), written with at::_foreach_* multi-tensor ops. On the CPU
-// those run the very same per-tensor kernels, so results agree bit for bit with torch.optim; on CUDA they are
-// multi-tensor kernels. Where libtorch has fused optimizer kernels (at::_fused_adam_ and friends) for the device,
+// the same scalars (computed in double, as Python does), written with at::_foreach_* multi-tensor ops. On CUDA
+// those are multi-tensor kernels. On the CPU they loop over the very per-tensor kernels torch.optim calls, so results
+// agree with it bit for bit; there a group is also taken one parameter at a time (see in_cache_order). Where libtorch has fused optimizer kernels (at::_fused_adam_ and friends) for the device,
 // the caller may ask for them with the fused flag: fewer passes over memory, though not bitwise equal to the above.
 #include "mlr.h"
 
