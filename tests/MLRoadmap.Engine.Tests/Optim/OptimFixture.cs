@@ -1,3 +1,4 @@
+using MLRoadmap.Tests.Support;
 using System.Buffers.Binary;
 using System.Text.Json;
 using MLRoadmap.NN;
@@ -14,10 +15,8 @@ internal static class OptimFixture
 {
     public static string Path => System.IO.Path.Combine(Repo.Fixtures, "torch", "optim.safetensors");
 
-    private static readonly Lazy<SafeTensors.Contents> Contents = new(() => SafeTensors.Load(Path));
-
     /// <summary>The file's tensors, loaded once and kept for the whole test run (outside every scope).</summary>
-    public static SafeTensors.Contents File => Contents.Value;
+    public static SafeTensors.Contents File => TorchFixtures.Open("optim.safetensors");
 
     /// <summary>Every case name, read from the header alone (no native call, so test discovery stays cheap).</summary>
     public static IEnumerable<string> CaseNames() =>

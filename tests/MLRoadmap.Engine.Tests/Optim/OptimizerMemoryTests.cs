@@ -1,3 +1,4 @@
+using MLRoadmap.Tests.Support;
 using MLRoadmap.NN;
 using MLRoadmap.Optim;
 
@@ -5,13 +6,7 @@ namespace MLRoadmap.Tests.Optim;
 
 /// <summary>Runs alone: <see cref="Torch.LiveTensorCount"/> counts handles of every thread, so tests in other
 /// classes must not allocate meanwhile.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class OptimLiveTensorsGroup
-{
-    public const string Name = "Optim live tensor count";
-}
-
-[Collection(OptimLiveTensorsGroup.Name)]
+[Collection(SerialTests.Name)]
 public class OptimizerMemoryTests
 {
     public static TheoryData<string> Optimizers() => new("SGD", "Adam", "AdamW", "RMSprop");
