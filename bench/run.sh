@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# bench/run.sh [--quick] [--threads N] [--reps R] [tiny|mlp|cnn|lstm ...]
+# bench/run.sh [--quick] [--threads N] [--blas-threads N] [--reps R] [tiny|mlp|cnn|lstm ...]
 #
 # Runs each workload in C# (bench/MLRoadmap.Bench) and in Python PyTorch (bench/python/bench.py) on the same libtorch
 # (Debian's 1.13: python3-torch loads the libtorch_cpu.so the shim links), alternating the two for --reps rounds so
 # machine load drifts hit both sides alike, then prints a Markdown table of medians and C#/Python ratios. The tiny-op
 # rows also run a plain C++ loop (bench/native) so each binding's overhead above libtorch itself is shown.
-# Raw samples: artifacts/bench/results.jsonl.
+# Both sides get the same thread settings: --threads intra-op threads (default: the core count) and --blas-threads for
+# OpenBLAS's own pool (default: 1 when --threads > 1, what the engine itself chooses; see README "Threads"), passed to
+# Python through OPENBLAS_NUM_THREADS. Raw samples: artifacts/bench/results.jsonl.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$repo"
 threads=""
+blas=""
 reps=3
 quick=()
 workloads=()
@@ -18,12 +21,16 @@ while (($#)); do
   case "$1" in
     --threads) threads="$2"; shift 2 ;;
     --reps) reps="$2"; shift 2 ;;
+    --blas-threads) blas="$2"; shift 2 ;;
     --quick) quick=(--quick); shift ;;
     *) workloads+=("$1"); shift ;;
   esac
 done
 ((${#workloads[@]})) || workloads=(tiny mlp cnn lstm)
 threads="${threads:-$(nproc)}"
+if [[ -z "$blas" ]]; then if ((threads > 1)); then blas=1; else blas="$(nproc)"; fi; fi
+export OPENBLAS_NUM_THREADS="$blas"
+echo "bench: $threads intra-op thread(s), $blas BLAS thread(s) on both sides" >&2
 
 # shellcheck source=../scripts/bootstrap.sh
 source scripts/bootstrap.sh

@@ -10,7 +10,7 @@ internal static class Measure
     {
         for (var i = 0; i < Math.Min(n, 5000); i++) op();
         var samples = new List<double>();
-        for (var r = 0; r < 7; r++)
+        for (var r = 0; r < 15; r++)
         {
             var sw = Stopwatch.StartNew();
             for (var i = 0; i < n; i++) op();
@@ -41,6 +41,7 @@ internal static class Measure
             ["workload"] = workload,
             ["unit"] = unit,
             ["median"] = sorted[sorted.Count / 2],
+            ["min"] = sorted[0],
             ["samples"] = samples,
             ["threads"] = Torch.NumThreads,
             ["torch"] = Torch.Version,

@@ -1,3 +1,7 @@
+using MLRoadmap.NN;
+using MLRoadmap.Optim;
+using F = MLRoadmap.NN.Functional;
+
 namespace MLRoadmap.Bench;
 
 /// <summary>The workloads, one method each, mirroring bench/python/bench.py line for line.</summary>
@@ -6,6 +10,9 @@ internal static class Workloads
     public static readonly Dictionary<string, Action<bool>> All = new()
     {
         ["tiny"] = TinyOps,
+        ["mlp"] = Mlp,
+        ["cnn"] = Cnn,
+        ["lstm"] = Lstm,
     };
 
     // Per-op cost of the smallest op, out of place (allocates a result handle) and in place. The result of the
@@ -14,8 +21,72 @@ internal static class Workloads
     {
         using var a = Torch.Ones([1]);
         using var b = Torch.Ones([1]);
-        var n = quick ? 20_000 : 200_000;
+        var n = quick ? 20_000 : 100_000;
         Measure.Print("tiny_add", "ns_per_op", Measure.PerOpNs(() => { using var c = a.Add(b); }, n));
         Measure.Print("tiny_add_", "ns_per_op", Measure.PerOpNs(() => a.Add_(b), n));
+    }
+
+    // One training step as a user writes it: a dispose scope around forward, loss, backward and the optimizer step.
+    private static Action TrainStep(Module<Tensor, Tensor> model, Tensor x, Tensor y)
+    {
+        var optimizer = new Adam(model.Parameters(), lr: 1e-3);
+        return () =>
+        {
+            using var scope = Torch.NewDisposeScope();
+            optimizer.ZeroGrad();
+            var loss = F.CrossEntropy(model.Forward(x), y);
+            loss.Backward();
+            optimizer.Step();
+        };
+    }
+
+    private static void Mlp(bool quick)
+    {
+        Torch.ManualSeed(0);
+        using var model = new Sequential(new Linear(784, 512), new ReLU(), new Linear(512, 256), new ReLU(), new Linear(256, 10));
+        using var x = Torch.Randn([128, 784]);
+        using var y = Torch.Randint(0, 10, [128]);
+        Measure.Print("mlp_step", "ms_per_step", Measure.PerStepMs(TrainStep(model, x, y), quick ? 10 : 100, quick ? 3 : 7));
+    }
+
+    private static void Cnn(bool quick)
+    {
+        Torch.ManualSeed(0);
+        using var model = new Sequential(
+            new Conv2d(1, 32, 3, padding: 1), new ReLU(), new MaxPool2d(2),
+            new Conv2d(32, 64, 3, padding: 1), new ReLU(), new MaxPool2d(2),
+            new Flatten(), new Linear(64 * 7 * 7, 128), new ReLU(), new Linear(128, 10));
+        using var x = Torch.Randn([128, 1, 28, 28]);
+        using var y = Torch.Randint(0, 10, [128]);
+        Measure.Print("cnn_step", "ms_per_step", Measure.PerStepMs(TrainStep(model, x, y), quick ? 3 : 20, quick ? 3 : 5));
+    }
+
+    private sealed class LstmClassifier : Module<Tensor, Tensor>
+    {
+        private readonly Embedding _embedding;
+        private readonly LSTM _lstm;
+        private readonly Linear _head;
+
+        public LstmClassifier()
+        {
+            _embedding = RegisterModule("embedding", new Embedding(5000, 64));
+            _lstm = RegisterModule("lstm", new LSTM(64, 128, batchFirst: true));
+            _head = RegisterModule("head", new Linear(128, 5));
+        }
+
+        public override Tensor Forward(Tensor tokens)
+        {
+            var (_, h, _) = _lstm.Forward(_embedding.Forward(tokens));  // h: (layers, B, H)
+            return _head.Forward(h[-1]);
+        }
+    }
+
+    private static void Lstm(bool quick)
+    {
+        Torch.ManualSeed(0);
+        using var model = new LstmClassifier();
+        using var x = Torch.Randint(0, 5000, [32, 64]);
+        using var y = Torch.Randint(0, 5, [32]);
+        Measure.Print("lstm_step", "ms_per_step", Measure.PerStepMs(TrainStep(model, x, y), quick ? 5 : 30, quick ? 3 : 5));
     }
 }

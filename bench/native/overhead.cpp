@@ -16,7 +16,7 @@ template <class F>
 std::vector<double> per_op_ns(F&& f, int n) {
   for (int i = 0; i < std::min(n, 5000); ++i) f();
   std::vector<double> samples;
-  for (int r = 0; r < 7; ++r) {
+  for (int r = 0; r < 15; ++r) {
     auto t = std::chrono::steady_clock::now();
     for (int i = 0; i < n; ++i) f();
     samples.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t).count() / n);
@@ -27,8 +27,8 @@ std::vector<double> per_op_ns(F&& f, int n) {
 void print(const char* name, std::vector<double> s) {
   auto sorted = s;
   std::sort(sorted.begin(), sorted.end());
-  std::printf("{\"lang\": \"cpp\", \"workload\": \"%s\", \"unit\": \"ns_per_op\", \"median\": %.1f, \"samples\": [", name,
-              sorted[sorted.size() / 2]);
+  std::printf("{\"lang\": \"cpp\", \"workload\": \"%s\", \"unit\": \"ns_per_op\", \"median\": %.1f, \"min\": %.1f, "
+              "\"samples\": [", name, sorted[sorted.size() / 2], sorted[0]);
   for (size_t i = 0; i < s.size(); ++i) std::printf("%s%.1f", i ? ", " : "", s[i]);
   std::printf("], \"threads\": %d}\n", at::get_num_threads());
 }
@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   at::set_num_threads(threads);
   auto a = at::ones({1});
   auto b = at::ones({1});
-  int n = quick ? 20000 : 200000;
+  int n = quick ? 20000 : 100000;
   print("tiny_add", per_op_ns([&] { auto c = at::add(a, b); }, n));
   print("tiny_add_", per_op_ns([&] { a.add_(b); }, n));
 }

@@ -17,7 +17,7 @@ def per_op_ns(fn, n):
     for _ in range(min(n, 5000)):
         fn()
     samples = []
-    for _ in range(7):
+    for _ in range(15):
         t = time.perf_counter_ns()
         for _ in range(n):
             fn()
@@ -39,7 +39,7 @@ def per_step_ms(step, steps, repeats):
 
 def tiny_ops(quick):
     a, b = torch.ones(1), torch.ones(1)
-    n = 20000 if quick else 200000
+    n = 20000 if quick else 100000
     yield "tiny_add", "ns_per_op", per_op_ns(lambda: torch.add(a, b), n)
     yield "tiny_add_", "ns_per_op", per_op_ns(lambda: a.add_(b), n)
 
@@ -103,7 +103,7 @@ def main():
     torch.set_num_threads(args.threads)
     for w in args.workloads:
         for name, unit, samples in WORKLOADS[w](args.quick):
-            print(json.dumps({"lang": "python", "workload": name, "unit": unit, "median": statistics.median(samples),
+            print(json.dumps({"lang": "python", "workload": name, "unit": unit, "median": statistics.median(samples), "min": min(samples),
                               "samples": samples, "threads": torch.get_num_threads(), "torch": torch.__version__}),
                   flush=True)
 

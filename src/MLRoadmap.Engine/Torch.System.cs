@@ -59,6 +59,18 @@ public static partial class Torch
         set => Native.Check(Native.mlr_system_set_num_threads(value));
     }
 
+    /// <summary>Threads of the BLAS library's own pool (OpenBLAS, MKL), or -1 when it has no such control. Set to 1
+    /// at load when libtorch uses more than one thread (see MLROADMAP_BLAS_THREADS in the README).</summary>
+    public static int BlasThreads
+    {
+        get
+        {
+            Native.Check(Native.mlr_system_get_blas_threads(out var n));
+            return n;
+        }
+        set => Native.Check(Native.mlr_system_set_blas_threads(value));
+    }
+
     /// <summary>Native tensor handles alive now, across all threads. What memory tests hold at baseline.</summary>
     public static long LiveTensorCount
     {

@@ -4,7 +4,7 @@ namespace MLRoadmap.Cli.Doctor;
 
 // What `mlroadmap doctor` finds, gathered once and then printed as text or JSON. The records' property names are the
 // JSON keys in snake_case (see DoctorJson), so renaming a property here changes the documented --json output:
-//   torch_version, native_library, blas {name, path, is_reference}, threads {intra_op, available_cores},
+//   torch_version, native_library, blas {name, path, is_reference}, threads {intra_op, blas, available_cores},
 //   cuda {built_with, available, devices [{index, name, capability, total_bytes, free_bytes}]},
 //   dotnet, os, kernel, architecture, warnings [string].
 // When the native library can't be loaded, the JSON is instead {error, tried [string]} (see DoctorFailure).
@@ -41,7 +41,10 @@ internal sealed record DoctorReport(
             warnings.Add("no BLAS library was found in this process; matrix products may be slow.");
         }
 
-        var threads = new ThreadInfo(Torch.NumThreads, Torch.AvailableCores);
+        var threads = new ThreadInfo(Torch.NumThreads, Torch.BlasThreads, Torch.AvailableCores);
+        if (threads.IntraOp > 1 && threads.Blas > 1)
+            warnings.Add($"{threads.IntraOp} intra-op threads and {threads.Blas} BLAS threads compete for " +
+                         $"{threads.AvailableCores} cores; set MLROADMAP_BLAS_THREADS=1 (or unset OPENBLAS_NUM_THREADS)");
         if (threads.IntraOp > threads.AvailableCores)
         {
             warnings.Add($"{threads.IntraOp} intra-op threads on {threads.AvailableCores} cores oversubscribes " +
@@ -104,7 +107,7 @@ internal sealed record DoctorReport(
 
 internal sealed record BlasInfo(string Name, string Path, bool IsReference);
 
-internal sealed record ThreadInfo(int IntraOp, int AvailableCores);
+internal sealed record ThreadInfo(int IntraOp, int Blas, int AvailableCores);
 
 internal sealed record CudaInfo(bool BuiltWith, bool Available, IReadOnlyList<CudaDevice> Devices);
 

@@ -11,7 +11,8 @@ internal static class DoctorText
         Line(o, "libtorch", r.TorchVersion);
         Line(o, "native library", r.NativeLibrary);
         Line(o, "BLAS", r.Blas.Path.Length > 0 ? $"{r.Blas.Name} ({r.Blas.Path})" : r.Blas.Name);
-        Line(o, "threads", $"{r.Threads.IntraOp} intra-op threads, {r.Threads.AvailableCores} cores available");
+        Line(o, "threads", $"{r.Threads.IntraOp} intra-op threads, " +
+            $"{(r.Threads.Blas < 0 ? "BLAS threads not controllable" : $"{r.Threads.Blas} BLAS thread(s)")}, {r.Threads.AvailableCores} cores available");
         var build = r.Cuda.BuiltWith ? "native library built with CUDA" : "native library built without CUDA (CPU only)";
         Line(o, "CUDA", $"{build}; {(r.Cuda.Available ? $"{r.Cuda.Devices.Count} device(s) available" : "not available")}");
         foreach (var d in r.Cuda.Devices)

@@ -47,4 +47,10 @@ internal static unsafe partial class Native
 
     [LibraryImport(Library)]
     internal static partial int mlr_system_set_flag(int flag, int value);
+
+    [LibraryImport(Library)]
+    internal static partial int mlr_system_get_blas_threads(out int threads);
+
+    [LibraryImport(Library)]
+    internal static partial int mlr_system_set_blas_threads(int threads);
 }

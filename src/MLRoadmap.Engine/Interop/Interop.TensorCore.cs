@@ -5,7 +5,9 @@ namespace MLRoadmap.Interop;
 // src/Native/tensor_core.cpp
 internal static unsafe partial class Native
 {
+    // No GC transition: a handle delete is short, never blocks on the runtime and never throws. Every tensor pays it.
     [LibraryImport(Library)]
+    [SuppressGCTransition]
     internal static partial void mlr_tensor_free(IntPtr handle);
 
     [LibraryImport(Library)]

@@ -112,14 +112,23 @@ internal static class NativeLoader
         }
     }
 
-    // Debian's libtorch starts with one intra-op thread; use every core this process may run on, unless told.
+    // Debian's libtorch starts with one intra-op thread; use every core this process may run on, unless told
+    // (MLROADMAP_NUM_THREADS). Then keep BLAS's own pool from competing with libtorch's: OpenBLAS's pthread build runs
+    // a second pool of core-count threads, and the two spinning against each other made training steps 3-4.5x slower
+    // on 2 cores. So with more than one intra-op thread BLAS gets one, unless MLROADMAP_BLAS_THREADS or
+    // OPENBLAS_NUM_THREADS says otherwise.
     private static unsafe void Initialize(IntPtr library)
     {
         var cores = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "mlr_system_available_cores");
         var setThreads = (delegate* unmanaged<int, int>)NativeLibrary.GetExport(library, "mlr_system_set_num_threads");
+        var setBlas = (delegate* unmanaged<int, int>)NativeLibrary.GetExport(library, "mlr_system_set_blas_threads");
         var threads = cores();
         if (int.TryParse(Environment.GetEnvironmentVariable("MLROADMAP_NUM_THREADS"), out var requested) && requested > 0)
             threads = requested;
         setThreads(threads);
+        if (int.TryParse(Environment.GetEnvironmentVariable("MLROADMAP_BLAS_THREADS"), out var blas) && blas > 0)
+            setBlas(blas);
+        else if (threads > 1 && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS")))
+            setBlas(1); // fails harmlessly (non-zero status, ignored) when the BLAS has no such control
     }
 }
