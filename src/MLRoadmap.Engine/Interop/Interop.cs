@@ -130,5 +130,12 @@ internal static class NativeLoader
             setBlas(blas);
         else if (threads > 1 && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS")))
             setBlas(1); // fails harmlessly (non-zero status, ignored) when the BLAS has no such control
+
+        // The CPU caching allocator (src/Native/allocator.cpp), unless MLROADMAP_CPU_CACHE=0.
+        var caching = (delegate* unmanaged<int, long, int>)NativeLibrary.GetExport(library, "mlr_allocator_set_cpu_caching");
+        var limit = long.TryParse(Environment.GetEnvironmentVariable("MLROADMAP_CPU_CACHE_MB"), out var mb) && mb >= 0
+            ? mb * 1024 * 1024
+            : -1;
+        caching(Environment.GetEnvironmentVariable("MLROADMAP_CPU_CACHE") == "0" ? 0 : 1, limit);
     }
 }
