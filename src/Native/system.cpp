@@ -12,6 +12,13 @@
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
+// The allocator statistics' StatType moved from c10::cuda::CUDACachingAllocator to c10::CachingDeviceAllocator (2.6);
+// the header's presence tells which libtorch this is.
+#if __has_include(<c10/core/CachingDeviceAllocator.h>)
+namespace mlr_cuda_stats = c10::CachingDeviceAllocator;
+#else
+namespace mlr_cuda_stats = c10::cuda::CUDACachingAllocator;
+#endif
 #endif
 
 namespace {
@@ -162,7 +169,7 @@ MLR_API mlr_status mlr_system_cuda_memory(int32_t index, int64_t* allocated, int
   return mlr::guard([&] {
 #ifdef MLR_WITH_CUDA
     auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
-    constexpr auto all = static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE);
+    constexpr auto all = static_cast<size_t>(mlr_cuda_stats::StatType::AGGREGATE);
     *allocated = stats.allocated_bytes[all].current;
     *reserved = stats.reserved_bytes[all].current;
     *peak = stats.allocated_bytes[all].peak;
