@@ -23,6 +23,7 @@ public sealed class DisposeScope : IDisposable
 
     private readonly List<Tensor> _tensors = [];
     private readonly int _thread;
+    private int _compactAt = 1024;
     private bool _disposed;
 
     internal DisposeScope()
@@ -57,8 +58,18 @@ public sealed class DisposeScope : IDisposable
     {
         var scope = _current;
         if (scope is null) return;
+        if (scope._tensors.Count >= scope._compactAt) scope.Compact();
         scope._tensors.Add(tensor);
         tensor.Scope = scope;
+    }
+
+    // A long-lived scope (an epoch, a whole evaluation) would otherwise hold every tensor object ever made in it,
+    // disposed or moved out, until it ends. Dropping those keeps its list proportional to what it still owns;
+    // the doubling threshold keeps the cost amortised O(1) per tensor.
+    private void Compact()
+    {
+        _tensors.RemoveAll(t => !ReferenceEquals(t.Scope, this) || t.IsDisposed);
+        _compactAt = Math.Max(1024, _tensors.Count * 2);
     }
 
     /// <summary>Makes this scope the owner of a tensor, taking it from whichever scope owned it before.</summary>

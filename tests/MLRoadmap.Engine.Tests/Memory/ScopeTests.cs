@@ -163,3 +163,26 @@ public class LiveCountTests
         for (var i = 0; i < n; i++) _ = Torch.Ones([4]);
     }
 }
+
+public class LongScopeTests
+{
+    [Fact]
+    public void A_long_scope_forgets_tensors_already_disposed_but_still_frees_the_rest()
+    {
+        Tensor kept;
+        var scope = Torch.NewDisposeScope();
+        try
+        {
+            kept = Torch.Ones([1]);
+            for (var i = 0; i < 100_000; i++) (kept + 1).Dispose();   // disposed at once: nothing for the scope to hold
+            Assert.Equal(1, scope.Count);
+            var field = typeof(DisposeScope).GetField("_tensors", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+            Assert.True(((List<Tensor>)field.GetValue(scope)!).Count < 5_000, "the scope's list was never compacted");
+        }
+        finally
+        {
+            scope.Dispose();
+        }
+        Assert.True(kept.IsDisposed);
+    }
+}
