@@ -371,7 +371,7 @@ variable_list layer_backward(const at::Tensor& x, const at::Tensor& h0, const at
     }
     mm_rows(grads[4], d_gates.select(0, first).t(), h0, at::Tensor(), started);
   }
-  if (has_bias && (needs[5])) {
+  if (has_bias && needs[5]) {
     // b_ih and b_hh get the same gradient, as separate tensors (the optimizer updates each .grad in place).
     grads[5] = dG.sum(0);
     grads[6] = grads[5].clone();

@@ -143,6 +143,40 @@ public class FusedLstmTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Non_finite_values_propagate_as_in_libtorch()
+    {
+        // The float32 activations are the engine's own vector code: saturation at ±inf and NaN must match ATen's.
+        using var scope = Torch.NewDisposeScope();
+        var c = new Config("non-finite", 2, true, false, true, true, ScalarType.Float32, 4, 3);
+        var (m, x, h0, c0) = Build(c, 11);
+        using var module = m;
+        using (Torch.NoGrad())
+        {
+            var flat = x.View(-1);
+            flat[0] = Torch.Scalar(float.PositiveInfinity);
+            flat[4] = Torch.Scalar(float.NegativeInfinity);
+            flat[20] = Torch.Scalar(float.NaN);
+            x.Mul_(50);  // big pre-activations as well, deep in both saturated ranges
+        }
+        var previous = Torch.Backends.FusedCpuLstm;
+        try
+        {
+            Torch.Backends.FusedCpuLstm = true;
+            var (fo, fh, fc) = m.Forward(x, h0, c0);
+            Torch.Backends.FusedCpuLstm = false;
+            var (lo, lh, lc) = m.Forward(x, h0, c0);
+            Compare.Close(fo, lo, F32OutAtol, F32OutRtol, "output");
+            Compare.Close(fh, lh, F32OutAtol, F32OutRtol, "h_n");
+            Compare.Close(fc, lc, F32OutAtol, F32OutRtol, "c_n");
+            Assert.True(lo.IsNan().Any().Item<bool>(), "the NaN reached the outputs");
+        }
+        finally
+        {
+            Torch.Backends.FusedCpuLstm = previous;
+        }
+    }
+
+    [Fact]
     public void The_fused_path_is_the_one_taken_and_the_switch_reads_back()
     {
         // The default is on unless this process was started with MLROADMAP_FUSED_LSTM=0.
