@@ -150,6 +150,11 @@ public static partial class Torch
         public static bool DeterministicAlgorithms { get => Get(3); set => Set(3, value); }
 
         public static bool CudnnEnabled { get => Get(4); set => Set(4, value); }
+
+        /// <summary>CPU LSTMs (float32/float64) through the engine's fused kernel instead of libtorch's op-by-op
+        /// at::lstm: same results within rounding, 2-3x faster to train. First-order gradients only; turn it
+        /// off to differentiate LSTM gradients again. On by default; MLROADMAP_FUSED_LSTM=0 turns it off at load.</summary>
+        public static bool FusedCpuLstm { get => Get(5); set => Set(5, value); }
     }
 }
 

@@ -1,7 +1,8 @@
 // Recurrent layers through libtorch's fused multi-layer kernels (at::lstm, at::gru, at::rnn_tanh, at::rnn_relu):
 // one call runs every layer and direction, and on CUDA it dispatches to cuDNN's fused RNN, about ten times faster
-// than a step-by-step loop.
+// than a step-by-step loop. CPU LSTMs take the shim's own fused path instead (nn_lstm_cpu.cpp) where it applies.
 #include "mlr.h"
+#include "nn_lstm_cpu.h"
 
 // mode 0 LSTM, 1 GRU, 2 RNN with tanh, 3 RNN with relu.
 // input: (T, N, in), or (N, T, in) with batch_first; hx (and cx for LSTM): (layers * directions, N, hidden).
@@ -29,7 +30,10 @@ MLR_API mlr_status mlr_nn_rnn_forward(int32_t mode, mlr_tensor input, mlr_tensor
     switch (mode) {
       case 0: {
         if (out_cy == nullptr) throw mlr::ArgumentError("an LSTM needs somewhere to put its cell state");
-        auto r = at::lstm(x, {h, mlr::get(cx, "cx")}, weights, hb, num_layers, dropout, tr, bi, bf);
+        auto& c = mlr::get(cx, "cx");
+        auto r = mlr::fused_lstm_applies(x, h, c, weights, hb, num_layers, bi, bf)
+                     ? mlr::fused_lstm(x, h, c, weights, hb, num_layers, dropout, tr, bi, bf)
+                     : at::lstm(x, {h, c}, weights, hb, num_layers, dropout, tr, bi, bf);
         *out_output = mlr::wrap(std::get<0>(r));
         *out_hy = mlr::wrap(std::get<1>(r));
         *out_cy = mlr::wrap(std::get<2>(r));

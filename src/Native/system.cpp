@@ -1,5 +1,6 @@
 // Runtime facts and global switches: libtorch version, threads, BLAS, CUDA devices and memory, backend flags.
 #include "mlr.h"
+#include "nn_lstm_cpu.h"
 
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
@@ -202,7 +203,8 @@ MLR_API mlr_status mlr_system_cuda_synchronize(int32_t index) {
 }
 
 // flag: 0 cuDNN benchmark, 1 TF32 in cuBLAS matmul, 2 TF32 in cuDNN conv, 3 deterministic algorithms,
-// 4 cuDNN enabled. Reading and writing go through the same table so the two can never disagree.
+// 4 cuDNN enabled, 5 the shim's fused CPU LSTM (nn_lstm_cpu.cpp; off: at::lstm). Reading and writing go through
+// the same table so the two can never disagree.
 MLR_API mlr_status mlr_system_get_flag(int32_t flag, int32_t* out) {
   return mlr::guard([&] {
     auto& ctx = at::globalContext();
@@ -212,6 +214,7 @@ MLR_API mlr_status mlr_system_get_flag(int32_t flag, int32_t* out) {
       case 2: *out = ctx.allowTF32CuDNN(); break;
       case 3: *out = ctx.deterministicAlgorithms(); break;
       case 4: *out = ctx.userEnabledCuDNN(); break;
+      case 5: *out = mlr::fused_cpu_lstm.load(); break;
       default: throw mlr::ArgumentError("unknown backend flag " + std::to_string(flag));
     }
   });
@@ -227,6 +230,7 @@ MLR_API mlr_status mlr_system_set_flag(int32_t flag, int32_t value) {
       case 2: ctx.setAllowTF32CuDNN(on); break;
       case 3: ctx.setDeterministicAlgorithms(on, /*warn_only=*/false); break;
       case 4: ctx.setUserEnabledCuDNN(on); break;
+      case 5: mlr::fused_cpu_lstm.store(on); break;
       default: throw mlr::ArgumentError("unknown backend flag " + std::to_string(flag));
     }
   });

@@ -137,5 +137,12 @@ internal static class NativeLoader
             ? mb * 1024 * 1024
             : -1;
         caching(Environment.GetEnvironmentVariable("MLROADMAP_CPU_CACHE") == "0" ? 0 : 1, limit);
+
+        // The fused CPU LSTM (src/Native/nn_lstm_cpu.cpp, backend flag 5), unless MLROADMAP_FUSED_LSTM=0.
+        if (Environment.GetEnvironmentVariable("MLROADMAP_FUSED_LSTM") == "0")
+        {
+            var setFlag = (delegate* unmanaged<int, int, int>)NativeLibrary.GetExport(library, "mlr_system_set_flag");
+            setFlag(5, 0);
+        }
     }
 }
