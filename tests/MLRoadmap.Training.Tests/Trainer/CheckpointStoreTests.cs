@@ -1,0 +1,120 @@
+using System.Text.Json.Nodes;
+using MLRoadmap.Training.Checkpoints;
+
+namespace MLRoadmap.Tests.Trainer;
+
+public sealed class CheckpointStoreTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mlr-ckpt-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private CheckpointInfo Write(long step, float fill = 1)
+    {
+        using var scope = Torch.NewDisposeScope();
+        var model = new Dictionary<string, Tensor> { ["layer.weight"] = Torch.Full([3, 2], fill), ["layer.bias"] = Torch.Zeros([3]) };
+        var state = new Dictionary<string, Tensor> { ["rng.cpu"] = Torch.Tensor(new byte[] { 1, 2, 3 }) };
+        return CheckpointStore.Write(_dir, CheckpointStore.NameFor(0, step),
+            new CheckpointData(model, state, new JsonObject { ["format"] = "test", ["step"] = step }, 0, step, "test"));
+    }
+
+    [Fact]
+    public void A_written_checkpoint_verifies_and_loads_what_was_saved()
+    {
+        var info = Write(5, fill: 2.5f);
+        Assert.Equal(["manifest.json", "model.safetensors", "state.safetensors", "trainer_state.json"],
+            Directory.GetFiles(info.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        using var ckpt = CheckpointStore.Load(info.Path);
+        Assert.Equal(5, ckpt.Info.GlobalStep);
+        Assert.All(ckpt.Model["layer.weight"].ToArray<float>(), v => Assert.Equal(2.5f, v));
+        Assert.Equal(new byte[] { 1, 2, 3 }, ckpt.State["rng.cpu"].ToArray<byte>());
+        Assert.Equal(5, (long)ckpt.TrainerState["step"]!);
+        Assert.Empty(Directory.GetDirectories(_dir, ".*"));   // no temporary left behind
+    }
+
+    [Fact]
+    public void A_flipped_byte_fails_the_checksum_naming_the_file()
+    {
+        var info = Write(1);
+        var file = Path.Combine(info.Path, CheckpointStore.ModelFile);
+        var bytes = File.ReadAllBytes(file);
+        bytes[^3] ^= 0x40;
+        File.WriteAllBytes(file, bytes);
+        var e = Assert.Throws<CheckpointCorruptException>(() => CheckpointStore.Load(info.Path));
+        Assert.Contains("model.safetensors fails its checksum", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_truncated_file_is_reported_with_both_sizes()
+    {
+        var info = Write(1);
+        var file = Path.Combine(info.Path, CheckpointStore.StateFile);
+        var length = new FileInfo(file).Length;
+        using (var f = File.OpenWrite(file)) f.SetLength(length - 10);
+        var e = Assert.Throws<CheckpointCorruptException>(() => CheckpointStore.Load(info.Path));
+        Assert.Contains($"is {length - 10} bytes but the manifest says {length}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadNewest_passes_over_a_corrupt_newest_checkpoint_and_says_why()
+    {
+        Write(1);
+        var good = Write(2, fill: 7);
+        var bad = Write(3);
+        File.WriteAllText(Path.Combine(bad.Path, CheckpointStore.TrainerStateFile), "{\"truncated\": ");
+        var skipped = new List<string>();
+        using var ckpt = CheckpointStore.LoadNewest(_dir, skipped.Add);
+        Assert.Equal(good.Path, ckpt.Info.Path);
+        var message = Assert.Single(skipped);
+        Assert.Contains("trainer_state.json", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_checkpoint_without_a_manifest_is_incomplete_and_not_listed()
+    {
+        var info = Write(4);
+        File.Delete(Path.Combine(info.Path, CheckpointStore.ManifestFile));
+        var problems = new List<string>();
+        Assert.Empty(CheckpointStore.List(_dir, problems));
+        Assert.Contains("no manifest.json", Assert.Single(problems), StringComparison.Ordinal);
+        var e = Assert.Throws<CheckpointCorruptException>(() => CheckpointStore.LoadNewest(_dir));
+        Assert.Contains("no valid checkpoint", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rewriting_a_step_replaces_it_only_when_the_new_one_is_complete()
+    {
+        Write(6, fill: 1);
+        var info = Write(6, fill: 3);
+        using var ckpt = CheckpointStore.Load(info.Path);
+        Assert.All(ckpt.Model["layer.weight"].ToArray<float>(), v => Assert.Equal(3f, v));
+        Assert.Single(Directory.GetDirectories(_dir));
+    }
+
+    [Fact]
+    public void Temporary_directories_from_a_crash_are_ignored_and_cleaned()
+    {
+        Write(1);
+        Directory.CreateDirectory(Path.Combine(_dir, ".tmp-epoch=0000-step=00000002-deadbeef"));
+        File.WriteAllText(Path.Combine(_dir, ".tmp-epoch=0000-step=00000002-deadbeef", "model.safetensors"), "half");
+        Assert.Single(CheckpointStore.List(_dir));
+        CheckpointStore.CleanTemporary(_dir);
+        Assert.Single(Directory.GetDirectories(_dir));
+    }
+
+    [Fact]
+    public void The_weights_file_is_standard_safetensors_that_python_reads_by_pytorch_names()
+    {
+        var info = Write(1, fill: 4);
+        var reader = Path.Combine(Repo.Fixtures, "torch");
+        var script = $"import sys; sys.path.insert(0, '{reader}'); import safetensors_io as s; " +
+                     $"t, _ = s.read_safetensors('{Path.Combine(info.Path, CheckpointStore.ModelFile)}'); " +
+                     "print(sorted(t.keys()), float(t['layer.weight'].sum()))";
+        var (code, output) = Repo.Run("/usr/bin/python3", $"-c \"{script}\"");
+        Assert.True(code == 0, output);
+        Assert.Contains("['layer.bias', 'layer.weight'] 24.0", output, StringComparison.Ordinal);
+    }
+}
