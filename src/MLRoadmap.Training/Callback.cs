@@ -29,28 +29,28 @@ public abstract class Callback
     /// <summary>The key of this callback's state in a checkpoint; unique among a trainer's callbacks.</summary>
     public virtual string StateKey => GetType().Name;
 
-    public virtual void OnFitStart(Trainer trainer, TrainingModule module) { }
-    public virtual void OnTrainEpochStart(Trainer trainer, TrainingModule module) { }
-    public virtual void OnTrainBatchStart(Trainer trainer, TrainingModule module, int batchIndex) { }
+    public virtual void OnFitStart(Trainer trainer, TrainingModule model) { }
+    public virtual void OnTrainEpochStart(Trainer trainer, TrainingModule model) { }
+    public virtual void OnTrainBatchStart(Trainer trainer, TrainingModule model, int batchIndex) { }
 
     /// <summary>Before each optimizer step, after unscaling and clipping: the gradients are final.</summary>
-    public virtual void OnBeforeOptimizerStep(Trainer trainer, TrainingModule module, Optimizer optimizer) { }
+    public virtual void OnBeforeOptimizerStep(Trainer trainer, TrainingModule model, Optimizer optimizer) { }
 
     /// <summary>After a batch; <paramref name="loss"/> is the step's loss (NaN when the step returned none).</summary>
-    public virtual void OnTrainBatchEnd(Trainer trainer, TrainingModule module, int batchIndex, double loss) { }
+    public virtual void OnTrainBatchEnd(Trainer trainer, TrainingModule model, int batchIndex, double loss) { }
 
-    public virtual void OnValidationStart(Trainer trainer, TrainingModule module) { }
+    public virtual void OnValidationStart(Trainer trainer, TrainingModule model) { }
 
     /// <summary>After validation; the epoch's validation values are in <see cref="Trainer.CallbackMetrics"/>.</summary>
-    public virtual void OnValidationEnd(Trainer trainer, TrainingModule module) { }
+    public virtual void OnValidationEnd(Trainer trainer, TrainingModule model) { }
 
     /// <summary>After the epoch's training, validation and epoch-interval schedulers.</summary>
-    public virtual void OnTrainEpochEnd(Trainer trainer, TrainingModule module) { }
+    public virtual void OnTrainEpochEnd(Trainer trainer, TrainingModule model) { }
 
-    public virtual void OnFitEnd(Trainer trainer, TrainingModule module) { }
+    public virtual void OnFitEnd(Trainer trainer, TrainingModule model) { }
 
     /// <summary>The run is failing with <paramref name="exception"/> (rethrown after every callback saw it).</summary>
-    public virtual void OnException(Trainer trainer, TrainingModule module, Exception exception) { }
+    public virtual void OnException(Trainer trainer, TrainingModule model, Exception exception) { }
 
     /// <summary>State to checkpoint, or null for none.</summary>
     public virtual JsonObject? StateDict() => null;

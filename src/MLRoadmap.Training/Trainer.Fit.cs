@@ -224,7 +224,7 @@ public sealed partial class Trainer : IStepContext
         return value;
     }
 
-    private IDisposable? AutocastScope() => Options.Precision switch
+    private Autocast? AutocastScope() => Options.Precision switch
     {
         Precision.BFloat16Mixed => Autocast.Enable(Device.Type, ScalarType.BFloat16),
         Precision.Float16Mixed => Autocast.Enable(Device.Type, ScalarType.Float16),

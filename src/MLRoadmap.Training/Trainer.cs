@@ -35,6 +35,8 @@ public sealed record FitResult(FitStatus Status, int Epoch, long GlobalStep, IRe
 /// <para>Every hook goes through one dispatcher (<see cref="Dispatch"/>): the module's hook, then each callback's,
 /// in order.</para>
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001",
+    Justification = "The scaler and the optimizers live for one Fit call, which frees them in its finally block.")]
 public sealed partial class Trainer
 {
     private readonly List<Callback> _callbacks;

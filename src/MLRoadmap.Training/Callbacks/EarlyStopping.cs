@@ -32,7 +32,7 @@ public sealed class EarlyStopping : Callback
     /// <summary>The epoch at which it stopped the run, or null.</summary>
     public int? StoppedEpoch { get; private set; }
 
-    public override void OnTrainEpochEnd(Trainer trainer, TrainingModule module)
+    public override void OnTrainEpochEnd(Trainer trainer, TrainingModule model)
     {
         if (!trainer.CallbackMetrics.TryGetValue(Monitor, out var value))
             throw new InvalidOperationException($"EarlyStopping monitors '{Monitor}', which was not logged this epoch; logged: " +

@@ -46,12 +46,12 @@ public sealed class LRFinder : Callback
     public double Smoothing { get; }
     public double DivergeFactor { get; }
 
-    /// <summary>Runs the sweep on <paramref name="module"/> with a trainer like <paramref name="options"/> (same
-    /// device and precision; no checkpoints or logs), then restores the module and the random state.</summary>
-    public static LRFinderResult Run(TrainingModule module, DataLoader train, TrainerOptions? options = null,
+    /// <summary>Runs the sweep on <paramref name="model"/> with a trainer like <paramref name="options"/> (same
+    /// device and precision; no checkpoints or logs), then restores the model and the random state.</summary>
+    public static LRFinderResult Run(TrainingModule model, DataLoader train, TrainerOptions? options = null,
         double minLr = 1e-7, double maxLr = 1, int steps = 100)
     {
-        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         var finder = new LRFinder(minLr, maxLr, steps);
         var sweep = (options ?? new TrainerOptions()) with
@@ -68,15 +68,15 @@ public sealed class LRFinder : Callback
         var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            using (var state = module.StateDict())
+            using (var state = model.StateDict())
                 foreach (var (k, v) in state) weights[k] = v.Clone().DetachFromDisposeScope();
             var trainer = new Trainer(sweep, [finder]) { Warn = _ => { } };
-            trainer.Fit(module, train);
+            trainer.Fit(model, train);
             return finder.Result;
         }
         finally
         {
-            module.LoadStateDict(weights);
+            model.LoadStateDict(weights);
             foreach (var t in weights.Values) t.Dispose();
             Torch.SetRngSnapshot(rng);
             train.Restore(loaderState);
@@ -85,7 +85,7 @@ public sealed class LRFinder : Callback
 
     public LRFinderResult Result => new([.. _lrs], [.. _losses], [.. _smoothed], Suggest(), _diverged);
 
-    public override void OnFitStart(Trainer trainer, TrainingModule module)
+    public override void OnFitStart(Trainer trainer, TrainingModule model)
     {
         _initialLrs = [.. trainer.Optimizers.SelectMany(o => o.ParamGroups).Select(g => g.LearningRate)];
         _lrs.Clear();
@@ -96,7 +96,7 @@ public sealed class LRFinder : Callback
         _diverged = false;
     }
 
-    public override void OnTrainBatchStart(Trainer trainer, TrainingModule module, int batchIndex)
+    public override void OnTrainBatchStart(Trainer trainer, TrainingModule model, int batchIndex)
     {
         // Exponential ramp: step k of n uses minLr·(maxLr/minLr)^(k/(n-1)), for every group alike.
         var k = _lrs.Count;
@@ -106,7 +106,7 @@ public sealed class LRFinder : Callback
         _lrs.Add(lr);
     }
 
-    public override void OnTrainBatchEnd(Trainer trainer, TrainingModule module, int batchIndex, double loss)
+    public override void OnTrainBatchEnd(Trainer trainer, TrainingModule model, int batchIndex, double loss)
     {
         _losses.Add(loss);
         var n = _losses.Count;
@@ -123,7 +123,7 @@ public sealed class LRFinder : Callback
         _bestSmoothed = Math.Min(_bestSmoothed, smoothed);
     }
 
-    public override void OnFitEnd(Trainer trainer, TrainingModule module)
+    public override void OnFitEnd(Trainer trainer, TrainingModule model)
     {
         if (_initialLrs is null) return;
         var i = 0;

@@ -7,7 +7,7 @@ namespace MLRoadmap.Training.Callbacks;
 /// optimizer when there are several), so step and epoch rows show the schedule.</summary>
 public sealed class LearningRateMonitor(bool logMomentum = false) : Callback
 {
-    public override void OnTrainBatchStart(Trainer trainer, TrainingModule module, int batchIndex)
+    public override void OnTrainBatchStart(Trainer trainer, TrainingModule model, int batchIndex)
     {
         var optimizers = trainer.Optimizers;
         for (var o = 0; o < optimizers.Count; o++)

@@ -49,7 +49,7 @@ public sealed class ModelCheckpoint : Callback
     /// <summary>The checkpoints this callback currently keeps, oldest first.</summary>
     public IReadOnlyList<CheckpointInfo> Kept => [.. _saved.Select(e => e.Info)];
 
-    public override void OnFitStart(Trainer trainer, TrainingModule module)
+    public override void OnFitStart(Trainer trainer, TrainingModule model)
     {
         CheckpointStore.CleanTemporary(Directory);
         // After a resume, forget entries whose directory is gone (deleted by hand, or never completed).
@@ -60,18 +60,18 @@ public sealed class ModelCheckpoint : Callback
             _saved.Add(new Entry(resumed));
     }
 
-    public override void OnTrainBatchEnd(Trainer trainer, TrainingModule module, int batchIndex, double loss)
+    public override void OnTrainBatchEnd(Trainer trainer, TrainingModule model, int batchIndex, double loss)
     {
         if (EveryNSteps is { } n && trainer.GlobalStep % n == 0 && !SavedAt(trainer.GlobalStep) && IsStepBoundary(trainer))
             Save(trainer, "every_n_steps");
     }
 
-    public override void OnTrainEpochEnd(Trainer trainer, TrainingModule module)
+    public override void OnTrainEpochEnd(Trainer trainer, TrainingModule model)
     {
         if (EveryNEpochs > 0 && (trainer.CurrentEpoch + 1) % EveryNEpochs == 0) Save(trainer, "epoch_end");
     }
 
-    public override void OnFitEnd(Trainer trainer, TrainingModule module)
+    public override void OnFitEnd(Trainer trainer, TrainingModule model)
     {
         // A run that stopped mid-epoch (MaxSteps) still leaves a checkpoint of where it stopped.
         if (SaveLast && !SavedAt(trainer.GlobalStep) && trainer.GlobalStep > 0) Save(trainer, "fit_end");

@@ -21,7 +21,7 @@ public sealed class NonFiniteGuard(int fp16Patience = 20) : Callback
 {
     private int _consecutive;
 
-    public override void OnBeforeOptimizerStep(Trainer trainer, TrainingModule module, Optimizer optimizer)
+    public override void OnBeforeOptimizerStep(Trainer trainer, TrainingModule model, Optimizer optimizer)
     {
         if (!trainer.WindowLossNonFinite)
         {

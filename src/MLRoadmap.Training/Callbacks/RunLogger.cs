@@ -23,7 +23,7 @@ public sealed class RunLogger(string runDirectory) : Callback
 
     public string RunDirectory { get; } = runDirectory;
 
-    public override void OnFitStart(Trainer trainer, TrainingModule module)
+    public override void OnFitStart(Trainer trainer, TrainingModule model)
     {
         Directory.CreateDirectory(RunDirectory);
         _started = DateTimeOffset.UtcNow;
@@ -33,20 +33,20 @@ public sealed class RunLogger(string runDirectory) : Callback
         trainer.History.RowAdded += Append;
     }
 
-    public override void OnTrainEpochEnd(Trainer trainer, TrainingModule module) => WriteCsv(trainer);
+    public override void OnTrainEpochEnd(Trainer trainer, TrainingModule model) => WriteCsv(trainer);
 
-    public override void OnFitEnd(Trainer trainer, TrainingModule module)
+    public override void OnFitEnd(Trainer trainer, TrainingModule model)
     {
         Detach();
         WriteCsv(trainer);
-        WriteSummary(trainer, module, null);
+        WriteSummary(trainer, model, null);
     }
 
-    public override void OnException(Trainer trainer, TrainingModule module, Exception exception)
+    public override void OnException(Trainer trainer, TrainingModule model, Exception exception)
     {
         Detach();
         WriteCsv(trainer);
-        WriteSummary(trainer, module, exception);
+        WriteSummary(trainer, model, exception);
     }
 
     private void Detach()
@@ -87,12 +87,12 @@ public sealed class RunLogger(string runDirectory) : Callback
     private static string Quote(string s) =>
         s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
-    private void WriteSummary(Trainer trainer, TrainingModule module, Exception? error)
+    private void WriteSummary(Trainer trainer, TrainingModule model, Exception? error)
     {
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         sb.Append(inv, $"# Run {Path.GetFileName(Path.GetFullPath(RunDirectory))}\n\n");
-        sb.Append(inv, $"- model: {module.GetType().Name}, device: {trainer.Device}, precision: {trainer.Options.Precision}\n");
+        sb.Append(inv, $"- model: {model.GetType().Name}, device: {trainer.Device}, precision: {trainer.Options.Precision}\n");
         var status = error is not null ? $"failed: {error.Message}" : trainer.StopReason is { } r ? $"stopped: {r}" : "completed";
         sb.Append(inv, $"- status: {status}\n");
         sb.Append(inv, $"- epochs: {trainer.CurrentEpoch}, global steps: {trainer.GlobalStep}, wall time this session: {(DateTimeOffset.UtcNow - _started).TotalSeconds:F1} s\n");

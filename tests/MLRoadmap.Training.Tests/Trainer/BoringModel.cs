@@ -28,7 +28,7 @@ internal sealed class BoringModel : TrainingModule
     }
 
     /// <summary>Builds the optimizers; defaults to AdamW with a per-step cosine-with-warmup schedule.</summary>
-    public Func<BoringModel, IReadOnlyList<OptimizerConfig>>? Optimizers { get; init; }
+    public Func<BoringModel, IReadOnlyList<OptimizerConfig>>? OptimizerFactory { get; init; }
 
     /// <summary>Makes a step's loss NaN (to test the guard) at these global steps.</summary>
     public HashSet<long> PoisonAtStep { get; } = [];
@@ -39,7 +39,7 @@ internal sealed class BoringModel : TrainingModule
 
     public override IReadOnlyList<OptimizerConfig> ConfigureOptimizers()
     {
-        if (Optimizers is not null) return Optimizers(this);
+        if (OptimizerFactory is not null) return OptimizerFactory(this);
         var opt = new AdamW(Parameters(), lr: 1e-2);
         return OptimizerConfig.One(opt, new CosineWithWarmup(opt, warmupSteps: 5, totalSteps: 200, warmupStartFactor: 0.1));
     }
@@ -66,8 +66,9 @@ internal sealed class BoringModel : TrainingModule
 
     public override Tensor PredictStep(Batch batch, int batchIndex) => Forward(batch.Input).Softmax(-1);
 
-    /// <summary>Random features with labels that depend on them (so the loss falls), from a fixed seed.</summary>
-    public static TensorDataset Data(int count, ulong seed, int inputs = 8, int classes = 3)
+    /// <summary>Random features labelled by a random linear rule (so the loss falls); the same seed gives the same
+    /// rule, so two sets from one seed are train and validation data of one problem.</summary>
+    public static TensorDataset Data(int count, ulong seed, int inputs = 8, int classes = 3, int skip = 0)
     {
         lock (Support.TorchFixtures.SeedLock)
         {
@@ -76,8 +77,8 @@ internal sealed class BoringModel : TrainingModule
             {
                 Torch.ManualSeed(seed);
                 using var scope = Torch.NewDisposeScope();
-                var x = Torch.Randn([count, inputs]);
-                var w = Torch.Randn([inputs, classes]);
+                var w = Torch.Randn([inputs, classes]);   // first, so a seed gives one labelling rule whatever the count
+                var x = Torch.Randn([skip + count, inputs]).Narrow(0, skip, count).Contiguous();   // skip: held-out rows
                 var y = x.Matmul(w).Argmax(1);
                 return new TensorDataset(x, y);
             }

@@ -51,7 +51,8 @@ internal sealed class TwoOptimizerModel : TrainingModule
 [Collection(SerialTests.Name)]
 public sealed class ManualOptimizationTests
 {
-    private static float StepCount(Optimizer opt) => opt.GetState(opt.ParamGroups[0].Parameters[0])["step"].Item<float>();
+    private static float StepCount(Optimizer opt) =>
+        opt.GetState(opt.ParamGroups[0].Parameters[0]).TryGetValue("step", out var step) ? step.Item<float>() : 0;
 
     private sealed class StepCounter : Callback
     {

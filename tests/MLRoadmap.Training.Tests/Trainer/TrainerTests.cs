@@ -27,7 +27,7 @@ public sealed class TrainerTests : IDisposable
     public void Fit_learns_and_logs_epoch_values_for_train_and_validation()
     {
         using var train = BoringModel.Data(256, 1);
-        using var val = BoringModel.Data(128, 1);   // same distribution
+        using var val = BoringModel.Data(128, 1, skip: 256);   // the same rule, other examples
         using var tl = Loader(train, shuffle: true);
         using var vl = Loader(val);
         Training.Trainer.SeedEverything(1);
@@ -67,7 +67,7 @@ public sealed class TrainerTests : IDisposable
         Dictionary<string, float[]> Train(int batch, int accumulate)
         {
             Training.Trainer.SeedEverything(5);
-            using var model = new BoringModel(dropout: 0) { Optimizers = sgd };
+            using var model = new BoringModel(dropout: 0) { OptimizerFactory = sgd };
             using var tl = Loader(data, batch);
             new Training.Trainer(new TrainerOptions { MaxEpochs = 1, Device = Device.CPU, AccumulateGradBatches = accumulate }).Fit(model, tl);
             return model.Weights();
@@ -85,7 +85,7 @@ public sealed class TrainerTests : IDisposable
     {
         using var data = BoringModel.Data(16, 1);
         using var tl = Loader(data);
-        using var model = new BoringModel(dropout: 0) { Optimizers = m => [new SGD(m.Parameters(), lr: 1)] };
+        using var model = new BoringModel(dropout: 0) { OptimizerFactory = m => [new SGD(m.Parameters(), lr: 1)] };
         var before = model.Weights();
         new Training.Trainer(new TrainerOptions { MaxEpochs = 1, Device = Device.CPU, GradientClipValue = 1e-3, GradientClipAlgorithm = algorithm })
             .Fit(model, tl);
@@ -134,7 +134,7 @@ public sealed class TrainerTests : IDisposable
         using var val = BoringModel.Data(32, 2);
         using var tl = Loader(train);
         using var vl = Loader(val);
-        using var model = new BoringModel { Optimizers = m => [new SGD(m.Parameters(), lr: 0)] };   // nothing changes
+        using var model = new BoringModel { OptimizerFactory = m => [new SGD(m.Parameters(), lr: 0)] };   // nothing changes
         var stopper = new EarlyStopping("val_loss", patience: 2);
         var trainer = new Training.Trainer(new TrainerOptions { MaxEpochs = 20, Device = Device.CPU, RunDirectory = _dir }, [stopper]);
         var r = trainer.Fit(model, tl, vl);
@@ -173,7 +173,7 @@ public sealed class TrainerTests : IDisposable
         using var tl = Loader(data, batch: 8);
         using var model = new BoringModel
         {
-            Optimizers = m =>
+            OptimizerFactory = m =>
             {
                 var opt = new SGD(m.Parameters(), lr: 1);
                 return OptimizerConfig.One(opt, new StepLR(opt, stepSize: 2, gamma: 0.5));
