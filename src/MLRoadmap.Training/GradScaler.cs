@@ -38,7 +38,40 @@ public sealed class GradScaler : IDisposable
         _foundInf[optimizer] = found;
         var inv = _scale.To(ScalarType.Float64).Reciprocal().To(ScalarType.Float32);
         var grads = optimizer.ParamGroups.SelectMany(g => g.Parameters).Select(p => p.Grad).OfType<Tensor>().ToArray();
-        if (grads.Length > 0) Autocast.UnscaleGrads(grads, found, inv);
+        if (grads.Length == 0) return;
+        if (UsesKernels(_scale.Device))
+        {
+            Autocast.UnscaleGrads(grads, found, inv);
+            return;
+        }
+        // libtorch 1.x has the scaler kernels for CUDA only: the same arithmetic from ordinary ops (multiply by the
+        // float32 inverse scale, then flag any non-finite value).
+        foreach (var g in grads)
+        {
+            g.Mul_(inv);
+            found.Add_(g.IsFinite().LogicalNot().Any().To(ScalarType.Float32));
+        }
+        found.Clamp_(0, 1);
+    }
+
+    private static bool? _cpuKernels;
+
+    // Whether libtorch has the fused scaler kernels for this device (CUDA always; the CPU from 2.x).
+    private static bool UsesKernels(Device device)
+    {
+        if (device.Type == DeviceType.CUDA) return true;
+        if (_cpuKernels is { } known) return known;
+        using var scope = Torch.NewDisposeScope();
+        try
+        {
+            Autocast.UnscaleGrads([Torch.Ones([1])], Torch.Zeros([1]), Torch.Ones([1]));
+            _cpuKernels = true;
+        }
+        catch (TorchException)
+        {
+            _cpuKernels = false;
+        }
+        return _cpuKernels.Value;
     }
 
     /// <summary>Steps <paramref name="optimizer"/> unless its gradients overflowed; returns whether it stepped.</summary>
@@ -56,7 +89,24 @@ public sealed class GradScaler : IDisposable
         if (_foundInf.Count == 0) return;
         using var scope = Torch.NewDisposeScope();
         var found = _foundInf.Values.Aggregate((Tensor?)null, (acc, f) => acc is null ? f.Clone() : acc.Add_(f))!;
-        Autocast.UpdateScale(_scale, _growthTracker, found, _options.GrowthFactor, _options.BackoffFactor, _options.GrowthInterval);
+        if (UsesKernels(_scale.Device))
+        {
+            Autocast.UpdateScale(_scale, _growthTracker, found, _options.GrowthFactor, _options.BackoffFactor, _options.GrowthInterval);
+        }
+        else if (found.Item<float>() != 0)
+        {
+            _scale.Mul_(_options.BackoffFactor);
+            _growthTracker.Zero_();
+        }
+        else if (_growthTracker.Item<int>() + 1 == _options.GrowthInterval)
+        {
+            _scale.Mul_(_options.GrowthFactor);
+            _growthTracker.Zero_();
+        }
+        else
+        {
+            _growthTracker.Add_(1);
+        }
         foreach (var f in _foundInf.Values) f.Dispose();
         _foundInf.Clear();
     }

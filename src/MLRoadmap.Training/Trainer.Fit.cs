@@ -122,7 +122,7 @@ public sealed partial class Trainer : IStepContext
             throw new InvalidOperationException("automatic optimization steps one optimizer; with several, set AutomaticOptimization => false and step them in TrainingStep");
         _optimizers.AddRange(configs);
         _schedulerCounts = new int[configs.Count];
-        if (Options.Precision == Precision.Float16Mixed) _scaler = new GradScaler(Device, Options.GradScaler);
+        if (Options.Precision == Precision.Float16Mixed || Options.ForceLossScaling) _scaler = new GradScaler(Device, Options.GradScaler);
         TrainBatches = Math.Min(train.Length, Options.LimitTrainBatches ?? int.MaxValue);
         if (TrainBatches == 0)
             throw new InvalidOperationException("the training DataLoader yields no batch per epoch (an empty dataset, or fewer examples than a batch with DropLast)");

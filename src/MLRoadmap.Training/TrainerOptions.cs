@@ -100,6 +100,9 @@ public sealed record TrainerOptions
 
     public GradScalerOptions GradScaler { get; init; } = new();
 
+    /// <summary>Loss scaling without fp16 autocast, so the scaler's skip logic can be tested on a CPU-only machine.</summary>
+    internal bool ForceLossScaling { get; init; }
+
     internal void Validate()
     {
         static ArgumentException Bad(string name, string why) => new($"trainer option {name}: {why}");

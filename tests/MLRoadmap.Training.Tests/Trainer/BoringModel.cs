@@ -33,6 +33,9 @@ internal sealed class BoringModel : TrainingModule
     /// <summary>Makes a step's loss NaN (to test the guard) at these global steps.</summary>
     public HashSet<long> PoisonAtStep { get; } = [];
 
+    /// <summary>Multiplies a step's loss by a factor at these global steps (an fp16-style overflow once scaled).</summary>
+    public Dictionary<long, double> LossFactorAtStep { get; } = [];
+
     public int TrainingSteps { get; private set; }
 
     public Tensor Forward(Tensor x) => _net.Forward(x);
@@ -50,6 +53,7 @@ internal sealed class BoringModel : TrainingModule
         var logits = Forward(batch.Input);
         var loss = F.CrossEntropy(logits, batch.Target);
         if (Trainer is { } t && PoisonAtStep.Contains(t.GlobalStep + 1)) loss = loss * double.NaN;
+        if (Trainer is { } t2 && LossFactorAtStep.TryGetValue(t2.GlobalStep + 1, out var factor)) loss = loss * factor;
         _trainAccuracy.Update(logits, batch.Target);
         Log("train_loss", loss, progressBar: true);
         Log("train_acc", _trainAccuracy);
