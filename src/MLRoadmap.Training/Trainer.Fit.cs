@@ -93,11 +93,14 @@ public sealed partial class Trainer : IStepContext
         }
     }
 
+    private bool _previousDeterministic;
+
     private void Begin(TrainingModule module)
     {
         _module = module;
         module.Trainer = this;
         module.Attach(this);
+        _previousDeterministic = Torch.Backends.DeterministicAlgorithms;
         if (Options.Deterministic) Torch.Backends.DeterministicAlgorithms = true;
         module.To(Device);
         module.Device = Device;
@@ -105,6 +108,7 @@ public sealed partial class Trainer : IStepContext
 
     private void End(TrainingModule module)
     {
+        Torch.Backends.DeterministicAlgorithms = _previousDeterministic;
         module.Attach(null);
         module.Trainer = null;
         _module = null;

@@ -59,6 +59,30 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(baseline, Torch.LiveTensorCount);
     }
 
+    private sealed class LiveCount : Callback
+    {
+        public List<long> Counts { get; } = [];
+
+        public override void OnTrainBatchEnd(Training.Trainer trainer, TrainingModule model, int batchIndex, double loss)
+        {
+            Torch.CollectGarbage();
+            Counts.Add(Torch.LiveTensorCount);
+        }
+    }
+
+    [Fact]
+    public void No_temporary_outlives_its_step()
+    {
+        using var train = BoringModel.Data(256, 1);
+        using var tl = Loader(train, shuffle: true);
+        using var model = new BoringModel();
+        var live = new LiveCount();
+        new Training.Trainer(new TrainerOptions { MaxEpochs = 2, Device = Device.CPU }, [live]).Fit(model, tl);
+        // After the first step has created the optimizer and metric state, every step ends with the same tensors alive.
+        Assert.Equal(32, live.Counts.Count);
+        Assert.All(live.Counts.Skip(1), c => Assert.Equal(live.Counts[1], c));
+    }
+
     [Fact]
     public void Accumulating_two_half_batches_matches_one_full_batch()
     {
@@ -226,6 +250,36 @@ public sealed class TrainerTests : IDisposable
             new Training.Trainer(new TrainerOptions { Device = Device.CPU, Precision = Precision.Float16Mixed }).Fit(model, tl));
         Assert.Contains("fp16 mixed precision needs a CUDA device", e.Message, StringComparison.Ordinal);
         Assert.Contains("bf16", e.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class FlagProbe : Callback
+    {
+        public bool? Seen { get; private set; }
+
+        public override void OnFitStart(Training.Trainer trainer, TrainingModule model) => Seen = Torch.Backends.DeterministicAlgorithms;
+    }
+
+    [Fact]
+    public void The_seed_makes_dropout_and_order_repeatable_and_deterministic_mode_is_scoped_to_the_fit()
+    {
+        using var data = BoringModel.Data(64, 1);
+        Dictionary<string, float[]> Run(ulong seed, FlagProbe? probe = null)
+        {
+            Training.Trainer.SeedEverything(0);
+            using var model = new BoringModel(dropout: 0.5);   // identical initial weights every time
+            using var tl = Loader(data, shuffle: true);
+            new Training.Trainer(new TrainerOptions { MaxEpochs = 2, Device = Device.CPU, Seed = seed, Deterministic = probe is not null },
+                probe is null ? null : [probe]).Fit(model, tl);
+            return model.Weights();
+        }
+        var probe = new FlagProbe();
+        var a = Run(11, probe);
+        var b = Run(11);
+        var c = Run(12);
+        foreach (var (k, v) in a) Assert.Equal(v, b[k]);
+        Assert.Contains(a, kv => !kv.Value.AsSpan().SequenceEqual(c[kv.Key]));
+        Assert.True(probe.Seen);
+        Assert.False(Torch.Backends.DeterministicAlgorithms);
     }
 
     [Fact]
