@@ -147,7 +147,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     /// comes out as a <see cref="DataLoaderException"/> naming the batch. Runs on worker threads.</summary>
     internal Batch Build(int epoch, int index, int[] order)
     {
-        var start = index * Options.BatchSize;
+        var start = (int)((long)index * Options.BatchSize);        // < Count, but the product may not fit an int
         var size = Math.Min(Options.BatchSize, _count - start);
         Batch? batch = null;
         try
