@@ -76,8 +76,10 @@ public class SchedulerStateTests
         var resumed = Run(c, k, s => Resume(c, s));
         Assert.Equal(straight.Count, resumed.Count);
         for (var i = 0; i < straight.Count; i++)
+        {
             Assert.True(straight[i].SequenceEqual(resumed[i]), $"{name}, resumed after {k}: step {i} differs: " +
-                                                               $"[{string.Join(", ", resumed[i].Select(R))}] vs [{string.Join(", ", straight[i].Select(R))}]");
+                $"[{string.Join(", ", resumed[i].Select(R))}] vs [{string.Join(", ", straight[i].Select(R))}]");
+        }
     }
 
     [Fact]
@@ -206,7 +208,8 @@ public class SchedulerStateTests
             state = s1.StateDict();
             state["factor"] = 1.5;
             Assert.Contains("factor", Assert.Throws<ArgumentException>(() => s1.LoadStateDict(state)).Message, StringComparison.Ordinal);
-            Assert.Contains("ReduceLROnPlateau", Assert.Throws<ArgumentException>(() => s1.LoadStateDict(s2.StateDict())).Message, StringComparison.Ordinal);
+            var wrongType = Assert.Throws<ArgumentException>(() => s1.LoadStateDict(s2.StateDict()));
+            Assert.Contains("from a OneCycleLR, not a ReduceLROnPlateau", wrongType.Message, StringComparison.Ordinal);
 
             // A OneCycle state cycling SGD's momentum does not load into one cycling Adam's betas.
             var e = Assert.Throws<ArgumentException>(() => s3.LoadStateDict(s2.StateDict()));
