@@ -96,14 +96,15 @@ public sealed class OneCycleLR : LRScheduler
 
     public bool CycleMomentum => _momentumKey is not null;
 
-    private static void Validate(int totalSteps, double pctStart, AnnealStrategy strategy)
+    private static void Validate(int totalSteps, double pctStart, AnnealStrategy annealStrategy)
     {
         SchedulerChecks.AtLeast(totalSteps, 1, nameof(totalSteps));
         SchedulerChecks.Between(pctStart, 0, 1, nameof(pctStart));
         if (pctStart * totalSteps - 1 == 0)
             throw new ArgumentException($"pctStart * totalSteps = 1 makes the first phase zero steps long " +
                                         $"(PyTorch 1.13 divides by zero here)", nameof(pctStart));
-        if (!Enum.IsDefined(strategy)) throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "unknown anneal strategy");
+        if (!Enum.IsDefined(annealStrategy))
+            throw new ArgumentOutOfRangeException(nameof(annealStrategy), annealStrategy, "unknown anneal strategy");
     }
 
     // A phase ends at a step and goes between two of the group's values.
