@@ -30,7 +30,10 @@ public sealed class MultiStepLR : LRScheduler
         for (var i = 0; i < milestones.Length; i++)
         {
             if (milestones[i] < 0)
-                throw new ArgumentOutOfRangeException(nameof(milestones), milestones[i], $"milestones[{i}] is {milestones[i]}; milestones are step counts >= 0");
+            {
+                throw new ArgumentOutOfRangeException(nameof(milestones), milestones[i],
+                    $"milestones[{i}] is {milestones[i]}; milestones are step counts >= 0");
+            }
             if (i > 0 && milestones[i] <= milestones[i - 1])
                 throw new ArgumentException($"milestones must be strictly increasing, but milestones[{i}] = {milestones[i]} " +
                                             $"follows {milestones[i - 1]}", nameof(milestones));

@@ -31,6 +31,10 @@ public enum AnnealStrategy
 /// </remarks>
 public sealed class OneCycleLR : LRScheduler
 {
+    // The schedule's values each group holds (state dict keys add an "s").
+    private static readonly string[] GroupKeys = ["max_lr", "min_lr"];
+    private static readonly string[] MomentumKeys = ["max_momentum", "base_momentum"];
+
     private readonly string? _momentumKey;
 
     /// <summary>One <paramref name="maxLr"/> for every group.</summary>
@@ -51,8 +55,8 @@ public sealed class OneCycleLR : LRScheduler
         var groups = Optimizer.ParamGroups;
         var max = SchedulerChecks.PerGroup(maxLrs, groups.Count, nameof(maxLrs));
         Validate(totalSteps, pctStart, annealStrategy);
-        SchedulerChecks.Between(divFactor, 0, double.MaxValue, nameof(divFactor), minExclusive: true);
-        SchedulerChecks.Between(finalDivFactor, 0, double.MaxValue, nameof(finalDivFactor), minExclusive: true);
+        SchedulerChecks.Positive(divFactor, nameof(divFactor));
+        SchedulerChecks.Positive(finalDivFactor, nameof(finalDivFactor));
         if (cycleMomentum)
         {
             // PyTorch's choice: betas where the optimizer has them, else momentum.
@@ -60,9 +64,8 @@ public sealed class OneCycleLR : LRScheduler
                 : Optimizer.Defaults.ContainsKey("momentum") ? "momentum"
                 : throw new ArgumentException($"{Optimizer.Name} has neither momentum nor betas to cycle; pass cycleMomentum: false",
                     nameof(cycleMomentum));
-            var limit = _momentumKey == "betas" ? 1.0 : double.MaxValue;
-            SchedulerChecks.Between(baseMomentum, 0, limit, nameof(baseMomentum), maxExclusive: true);
-            SchedulerChecks.Between(maxMomentum, 0, limit, nameof(maxMomentum), maxExclusive: true);
+            CheckMomentum(baseMomentum, nameof(baseMomentum));
+            CheckMomentum(maxMomentum, nameof(maxMomentum));
         }
         TotalSteps = totalSteps;
         PctStart = pctStart;
@@ -93,14 +96,15 @@ public sealed class OneCycleLR : LRScheduler
 
     public bool CycleMomentum => _momentumKey is not null;
 
-    private static void Validate(int totalSteps, double pctStart, AnnealStrategy strategy)
+    private static void Validate(int totalSteps, double pctStart, AnnealStrategy annealStrategy)
     {
         SchedulerChecks.AtLeast(totalSteps, 1, nameof(totalSteps));
         SchedulerChecks.Between(pctStart, 0, 1, nameof(pctStart));
         if (pctStart * totalSteps - 1 == 0)
             throw new ArgumentException($"pctStart * totalSteps = 1 makes the first phase zero steps long " +
                                         $"(PyTorch 1.13 divides by zero here)", nameof(pctStart));
-        if (!Enum.IsDefined(strategy)) throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "unknown anneal strategy");
+        if (!Enum.IsDefined(annealStrategy))
+            throw new ArgumentOutOfRangeException(nameof(annealStrategy), annealStrategy, "unknown anneal strategy");
     }
 
     // A phase ends at a step and goes between two of the group's values.
@@ -158,6 +162,13 @@ public sealed class OneCycleLR : LRScheduler
         return lrs;
     }
 
+    // Adam's beta1 must stay below 1; SGD's and RMSprop's momentum only >= 0.
+    private void CheckMomentum(double value, string name)
+    {
+        if (_momentumKey == "betas") SchedulerChecks.Between(value, 0, 1, name, maxExclusive: true);
+        else SchedulerChecks.NonNegative(value, name);
+    }
+
     private void SetMomentum(ParamGroup group, double value)
     {
         if (_momentumKey == "betas") group["betas"] = (value, group.GetPair("betas").Item2);
@@ -166,9 +177,6 @@ public sealed class OneCycleLR : LRScheduler
 
     private double GetMomentum(ParamGroup group) =>
         _momentumKey == "betas" ? group.GetPair("betas").Item1 : group.GetDouble("momentum");
-
-    private static readonly string[] GroupKeys = ["max_lr", "min_lr"];
-    private static readonly string[] MomentumKeys = ["max_momentum", "base_momentum"];
 
     protected override void WriteState(JsonObject state)
     {
@@ -199,18 +207,24 @@ public sealed class OneCycleLR : LRScheduler
         var threePhase = state.Bool("three_phase");
         var cycled = state.String("cycle_momentum");
         if (cycled != (_momentumKey ?? "none"))
-            throw state.Error($"'cycle_momentum' is \"{cycled}\" but this scheduler cycles {(_momentumKey is null ? "no momentum" : $"\"{_momentumKey}\"")}" +
-                              $" of {Optimizer.Name}");
+        {
+            var mine = _momentumKey is null ? "no momentum" : $"\"{_momentumKey}\"";
+            throw state.Error($"'cycle_momentum' is \"{cycled}\" but this scheduler cycles {mine} of {Optimizer.Name}");
+        }
         state.Check(() => Validate(total, pct, strategy));
         var values = new Dictionary<string, double[]>(StringComparer.Ordinal);
         foreach (var key in CycleMomentum ? GroupKeys.Concat(MomentumKeys).Append("momentum") : GroupKeys)
         {
             var list = values[key] = state.Doubles(key + "s", groups.Count);
-            var limit = key.EndsWith("momentum", StringComparison.Ordinal) && _momentumKey == "betas" ? 1.0 : double.MaxValue;
+            var momentum = key.EndsWith("momentum", StringComparison.Ordinal);
             for (var g = 0; g < list.Length; g++)
             {
-                var v = list[g];
-                state.Check(() => SchedulerChecks.Between(v, 0, limit, $"{key}s[{g}]", maxExclusive: true));
+                var (v, name) = (list[g], $"{key}s[{g}]");
+                state.Check(() =>
+                {
+                    if (momentum) CheckMomentum(v, name);
+                    else SchedulerChecks.NonNegative(v, name);
+                });
             }
         }
         return () =>

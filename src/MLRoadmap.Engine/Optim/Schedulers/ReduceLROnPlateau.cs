@@ -118,7 +118,10 @@ public sealed class ReduceLROnPlateau : ILRScheduler
         ObjectDisposedException.ThrowIf(Optimizer.IsDisposed, Optimizer);
         var groups = Optimizer.ParamGroups;
         if (groups.Count != _minLrs.Length)
-            throw new InvalidOperationException($"the optimizer has {groups.Count} parameter groups but ReduceLROnPlateau was made for {_minLrs.Length}");
+        {
+            throw new InvalidOperationException(
+                $"the optimizer has {groups.Count} parameter groups but ReduceLROnPlateau was made for {_minLrs.Length}");
+        }
         LastEpoch++;
         if (IsBetter(metric, Best))
         {

@@ -20,6 +20,13 @@ internal static class SchedulerChecks
             throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number >= 0, not {F(value)}");
     }
 
+    /// <summary>A finite number &gt; 0.</summary>
+    internal static void Positive(double value, string name)
+    {
+        if (!(value > 0 && double.IsFinite(value)))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number > 0, not {F(value)}");
+    }
+
     /// <summary>A number in [min, max], or (min, max] with <paramref name="minExclusive"/>, [min, max) with
     /// <paramref name="maxExclusive"/>. NaN fails.</summary>
     internal static void Between(double value, double min, double max, string name, bool minExclusive = false,
