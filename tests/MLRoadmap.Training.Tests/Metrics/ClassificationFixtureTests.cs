@@ -24,38 +24,24 @@ public class ClassificationFixtureTests
     [MemberData(nameof(Cases))]
     public void Matches_sklearn(string caseName, string key, RunMode mode)
     {
-        var slash = key.IndexOf('/', StringComparison.Ordinal);
-        var metricKey = slash < 0 ? key : key[..slash];
-        var input = slash < 0 ? "probs" : key[(slash + 1)..];
-        var classes = Classes(caseName);
-        var target = Get(caseName, "target");
-        var expected = Expected(caseName, key);
-        // float32 probabilities: sklearn computes in float32, the metric in float64 after clipping.
-        var rtol = Get(caseName, "probs").Dtype == ScalarType.Float32 ? 1e-6 : 1e-9;
         using var scope = Torch.NewDisposeScope();
-        var preds = input switch
-        {
-            "labels" => Get(caseName, "labels"),
-            "logits" => Get(caseName, "logits"),
-            "binary1d" => Get(caseName, "probs").Select(1, 1),
-            _ => Get(caseName, "probs"),
-        };
-        var inputs = new List<Tensor> { preds };
-        if (metricKey == "roc_auc_binary" && input == "probs") inputs.Add(preds.Select(1, 1)); // (N) scores of class 1 too
+        var run = MetricRuns.For(caseName, key);
+        var inputs = new List<Tensor> { run.Preds };
+        if (key == "roc_auc_binary") inputs.Add(run.Preds.Select(1, 1)); // (N) scores of class 1 as well as (N, 2)
         foreach (var p in inputs)
         {
             var what = $"{caseName} {key} from [{string.Join(", ", p.Shape)}] ({mode})";
-            using var metric = MetricRuns.Run(() => MetricRuns.Create(metricKey, classes, input == "logits"), p, target,
-                Batches(caseName), mode);
-            if (metric is ConfusionMatrix cm) Assert.Equal(expected.ToArray<long>(), cm.Matrix().ToArray<long>());
-            else if (metricKey.EndsWith("_per_class", StringComparison.Ordinal))
-                Close(metricKey[..metricKey.IndexOf('_', StringComparison.Ordinal)] switch
+            using var metric = MetricRuns.Run(run.Make, p, run.Target, run.Batches, mode);
+            if (metric is ConfusionMatrix cm) Assert.Equal(run.Expected.ToArray<long>(), cm.Matrix().ToArray<long>());
+            else if (run.MetricKey.EndsWith("_per_class", StringComparison.Ordinal))
+                Close(metric switch
                 {
-                    "precision" => ((Precision)metric).ComputePerClass(),
-                    "recall" => ((Recall)metric).ComputePerClass(),
-                    _ => ((F1Score)metric).ComputePerClass(),
-                }, expected, rtol, what);
-            else Close(metric.Compute(), expected.Item<double>(), rtol, what);
+                    Precision m => m.ComputePerClass(),
+                    Recall m => m.ComputePerClass(),
+                    F1Score m => m.ComputePerClass(),
+                    _ => throw new InvalidOperationException(metric.Name),
+                }, run.Expected, run.Rtol, what);
+            else Close(metric.Compute(), run.Expected.Item<double>(), run.Rtol, what);
         }
     }
 

@@ -19,9 +19,36 @@ public enum RunMode
     DeviceChecks,
 }
 
+/// <summary>One fixture key made runnable: how to build its metric, what to feed it, and sklearn's value.</summary>
+internal sealed record FixtureRun(string Case, string Key, string MetricKey, Func<Metric> Make, Tensor Preds, Tensor Target,
+    int[] Batches, Tensor Expected, double Rtol);
+
 /// <summary>Builds the metric a fixture key names and runs a case through it in a <see cref="RunMode"/>.</summary>
 internal static class MetricRuns
 {
+    /// <summary>Key <c>metric[/input]</c> of a case: input <c>labels</c> feeds (N) class indices, <c>scores</c> or
+    /// none the (N, C) probabilities (regression: the preds), <c>logits</c> the logits with fromLogits,
+    /// <c>binary1d</c> the (N) probabilities of class 1. preds is a view of the fixture: dispose it, never write it.</summary>
+    public static FixtureRun For(string caseName, string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        var metricKey = slash < 0 ? key : key[..slash];
+        var input = slash < 0 ? "" : key[(slash + 1)..];
+        var regression = Meta(caseName).GetProperty("kind").GetString() == "regression";
+        var classes = regression ? 0 : Classes(caseName);
+        var preds = regression ? Get(caseName, "preds").Alias() : input switch
+        {
+            "labels" => Get(caseName, "labels").Alias(),
+            "logits" => Get(caseName, "logits").Alias(),
+            "binary1d" => Get(caseName, "probs").Select(1, 1),
+            _ => Get(caseName, "probs").Alias(),
+        };
+        // float32 probabilities: sklearn computes in float32, the metric in float64 after clipping.
+        var rtol = !regression && Get(caseName, "probs").Dtype == ScalarType.Float32 ? 1e-6 : 1e-9;
+        return new FixtureRun(caseName, key, metricKey, () => Create(metricKey, classes, input == "logits"), preds,
+            Get(caseName, "target"), Batches(caseName), Expected(caseName, key), rtol);
+    }
+
     /// <summary>The metric for <paramref name="metricKey"/> (the key's part before '/') of a case with
     /// <paramref name="classes"/> classes; <paramref name="fromLogits"/> when the key's input is the logits.</summary>
     public static Metric Create(string metricKey, long classes, bool fromLogits)

@@ -21,8 +21,8 @@ public class RegressionFixtureTests
     public void Matches_sklearn(string caseName, string key, RunMode mode)
     {
         using var scope = Torch.NewDisposeScope();
-        using var metric = MetricRuns.Run(() => MetricRuns.Create(key, 0, false), Get(caseName, "preds"), Get(caseName, "target"),
-            Batches(caseName), mode);
+        var run = MetricRuns.For(caseName, key);
+        using var metric = MetricRuns.Run(run.Make, run.Preds, run.Target, run.Batches, mode);
         Assert.Equal(key, metric.Name);
         Close(metric.Compute(), Expected(caseName, key).Item<double>(), 1e-9, $"{caseName} {key} ({mode})");
     }
