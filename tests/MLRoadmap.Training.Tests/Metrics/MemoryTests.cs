@@ -39,6 +39,8 @@ public class MemoryTests
                 var preds = run.Preds.Narrow(0, start, size).Clone();
                 var target = run.Target.Narrow(0, start, size).Clone();
                 metric.Update(preds, target);
+                Assert.True(preds.Equal(run.Preds.Narrow(0, start, size)) && target.Equal(run.Target.Narrow(0, start, size)),
+                    "Update wrote into its inputs");
                 preds.Fill_(preds.Dtype.IsFloatingPoint() ? 0.5 : 1);
                 target.Fill_(0);
             }

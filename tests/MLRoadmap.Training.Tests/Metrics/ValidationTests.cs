@@ -154,6 +154,23 @@ public class ValidationTests
     }
 
     [Fact]
+    public void Preds_that_require_grad_leave_no_graph_in_the_state()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var logits = Torch.Randn([6, 3], ScalarType.Float64).RequiresGrad_();
+        var outputs = Torch.Randn([6, 2], ScalarType.Float64).RequiresGrad_();
+        using var logLoss = new LogLoss(3, fromLogits: true);
+        using var rocAuc = new RocAuc(3, fromLogits: true);
+        using var r2 = new R2Score();
+        logLoss.Update(logits, Labels(0, 1, 2, 0, 1, 2));
+        rocAuc.Update(logits, Labels(0, 1, 2, 0, 1, 2));
+        r2.Update(outputs, Torch.Randn([6, 2], ScalarType.Float64));
+        foreach (var metric in new Metric[] { logLoss, rocAuc, r2 })
+            foreach (var (key, t) in metric.StateDict())
+                Assert.False(t.RequiresGrad, $"{metric.Name} state '{key}' requires grad");
+    }
+
+    [Fact]
     public void Names_follow_the_log_convention()
     {
         using var metrics = new CompositeDisposable(new Accuracy(), new TopKAccuracy(5), new F1Score(3), new Precision(2, Average.Binary),
