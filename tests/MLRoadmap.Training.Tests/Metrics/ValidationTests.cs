@@ -7,7 +7,8 @@ public class ValidationTests
 {
     private static Tensor Labels(params long[] values) => Torch.Tensor(values);
 
-    private static Tensor Scores(long rows, long classes) => Torch.Rand([rows, classes], ScalarType.Float64);
+    // Deterministic values: these tests run in parallel with others and stay off the global generator.
+    private static Tensor Scores(long rows, long classes) => Torch.Linspace(0, 1, rows * classes, ScalarType.Float64).Reshape(rows, classes);
 
     private static void Refused<TException>(Metric metric, Tensor preds, Tensor target, string message) where TException : Exception
     {
@@ -29,7 +30,7 @@ public class ValidationTests
     {
         _ = what;
         using var scope = Torch.NewDisposeScope();
-        var preds = Torch.Rand(predsShape, ScalarType.Float64);
+        var preds = Torch.Full(predsShape, 0.25, ScalarType.Float64);
         var target = Torch.Zeros(targetShape, ScalarType.Int64);
         foreach (var metric in new Metric[] { new Accuracy(5), new F1Score(5), new ConfusionMatrix(5) })
             using (metric) Refused<ArgumentException>(metric, preds, target, $"{metric.Name}: {message}");
@@ -157,14 +158,14 @@ public class ValidationTests
     public void Preds_that_require_grad_leave_no_graph_in_the_state()
     {
         using var scope = Torch.NewDisposeScope();
-        var logits = Torch.Randn([6, 3], ScalarType.Float64).RequiresGrad_();
-        var outputs = Torch.Randn([6, 2], ScalarType.Float64).RequiresGrad_();
+        var logits = Torch.Linspace(-2, 2, 18, ScalarType.Float64).Reshape(6, 3).RequiresGrad_();
+        var outputs = Torch.Linspace(-1, 3, 12, ScalarType.Float64).Reshape(6, 2).RequiresGrad_();
         using var logLoss = new LogLoss(3, fromLogits: true);
         using var rocAuc = new RocAuc(3, fromLogits: true);
         using var r2 = new R2Score();
         logLoss.Update(logits, Labels(0, 1, 2, 0, 1, 2));
         rocAuc.Update(logits, Labels(0, 1, 2, 0, 1, 2));
-        r2.Update(outputs, Torch.Randn([6, 2], ScalarType.Float64));
+        r2.Update(outputs, Torch.Linspace(0, 1, 12, ScalarType.Float64).Reshape(6, 2));
         foreach (var metric in new Metric[] { logLoss, rocAuc, r2 })
             foreach (var (key, t) in metric.StateDict())
                 Assert.False(t.RequiresGrad, $"{metric.Name} state '{key}' requires grad");
