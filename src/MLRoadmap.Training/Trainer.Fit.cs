@@ -307,7 +307,7 @@ public sealed partial class Trainer : IStepContext
         var trainValues = _trainLog.Complete();
         foreach (var (k, v) in trainValues) _callbackMetrics[k] = v;
         var row = new Dictionary<string, double>(trainValues, StringComparer.Ordinal);
-        if (val is not null && module.HasValidationStep && (CurrentEpoch + 1) % Options.CheckValEveryNEpochs == 0)
+        if (val is not null && module.HasValidationStep && Options.LimitValBatches != 0 && (CurrentEpoch + 1) % Options.CheckValEveryNEpochs == 0)
             foreach (var (k, v) in RunEvaluation(module, val, RunStage.Validating, Options.LimitValBatches)) row[k] = v;
         for (var i = 0; i < _optimizers.Count; i++)
         {
