@@ -89,19 +89,26 @@ public sealed class ImageFolder : IDataset<ImageExample>, IBatchedDataset
     /// <summary>Decodes the images at <paramref name="indices"/> into one batch: (B, C, H, W) uint8, (B) int64.</summary>
     public Batch GetBatch(ReadOnlySpan<int> indices)
     {
-        using var scope = Torch.NewDisposeScope();
         var images = new Tensor[indices.Length];
         var labels = new long[indices.Length];
-        for (var i = 0; i < indices.Length; i++)
+        try
         {
-            if ((uint)indices[i] >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), $"index {indices[i]} is outside the dataset's {Count} images");
-            images[i] = Load(indices[i]);
-            labels[i] = _labels[indices[i]];
-            if (i > 0 && !images[i].Shape.AsSpan().SequenceEqual(images[0].Shape))
-                throw new InvalidDataException($"{_paths[indices[i]]} is [{string.Join(", ", images[i].Shape)}] but {_paths[indices[0]]} is " +
-                    $"[{string.Join(", ", images[0].Shape)}]: give ImageFolder a height and width to resize to");
+            for (var i = 0; i < indices.Length; i++)
+            {
+                if ((uint)indices[i] >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), $"index {indices[i]} is outside the dataset's {Count} images");
+                images[i] = Load(indices[i]);
+                labels[i] = _labels[indices[i]];
+                if (i > 0 && !images[i].Shape.AsSpan().SequenceEqual(images[0].Shape))
+                    throw new InvalidDataException($"{_paths[indices[i]]} is [{string.Join(", ", images[i].Shape)}] but {_paths[indices[0]]} is " +
+                        $"[{string.Join(", ", images[0].Shape)}]: give ImageFolder a height and width to resize to");
+            }
+            using var scope = Torch.NewDisposeScope();
+            return new Batch(Torch.Stack(images), Torch.Tensor(labels));
         }
-        return new Batch(Torch.Stack(images), Torch.Tensor(labels));
+        finally
+        {
+            foreach (var image in images) image?.Dispose();
+        }
     }
 
     /// <summary>Stacks examples into a batch (B, C, H, W) uint8 and (B) int64, disposing the examples' images.</summary>
@@ -127,9 +134,10 @@ public sealed class ImageFolder : IDataset<ImageExample>, IBatchedDataset
         }
     }
 
+    // The image, in no dispose scope: the caller owns it.
     private Tensor Load(int index)
     {
-        var image = Image.Read(_paths[index], Channels);
+        var image = Image.Read(_paths[index], Channels).DetachFromDisposeScope();
         if (Height is null) return image;
         using (image) return Image.Resize(image, Height.Value, Width!.Value, ResizeMode, Antialias).DetachFromDisposeScope();
     }
