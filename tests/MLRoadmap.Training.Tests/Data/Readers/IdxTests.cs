@@ -94,6 +94,7 @@ public class IdxTests
     [MemberData(nameof(Malformed))]
     public void Malformed_files_name_the_file_and_byte_offset(string what, byte[] bytes, string message)
     {
+        _ = what;  // names the case in test listings
         using var dir = new TempDir();
         foreach (var gz in new[] { false, true })
         {
@@ -102,7 +103,6 @@ public class IdxTests
             Assert.StartsWith($"{path}: {message}", e.Message, StringComparison.Ordinal);
             if (gz && message.Contains("(at byte", StringComparison.Ordinal))
                 Assert.Contains("of the decompressed data)", e.Message, StringComparison.Ordinal);
-            Assert.False(string.IsNullOrEmpty(what));
         }
     }
 
