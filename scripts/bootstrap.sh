@@ -37,6 +37,7 @@ flock 9
 packages=(
   libopenblas0-pthread                            # a fast BLAS; without it libtorch falls back to reference BLAS
   cmake g++ make                                  # the native shim's build
+  libjpeg62-turbo-dev libpng-dev                  # image decoding in the shim (src/Native/image.cpp)
   dataset-fashion-mnist fortunes python3-vega-datasets  # data the recipes use
 )
 if [[ -z "${LIBTORCH:-}" && -z "${Torch_DIR:-}" ]]; then packages=(libtorch-dev "${packages[@]}"); fi

@@ -318,3 +318,75 @@ MLR_API mlr_status mlr_nn_functional_pad(mlr_tensor x, const int64_t* pad, int32
     *out = mlr::wrap(at::pad(mlr::get(x, "input"), p, modes[mode], fill));
   });
 }
+
+// F.interpolate over n = 1..3 spatial dims (input (N, C, *spatial)). mode: 0 nearest, 1 nearest-exact, 2 linear,
+// 3 bilinear, 4 bicubic, 5 trilinear, 6 area. Exactly one of size (size_n values) and scales (scales_n values) is
+// given. align_corners: -1 unset (false), 0, 1; only the linear and cubic modes take it. antialias: bilinear and
+// bicubic only. With scales the kernels use them as given (PyTorch's recompute_scale_factor=False).
+MLR_API mlr_status mlr_nn_functional_interpolate(mlr_tensor x, int32_t mode, const int64_t* size, int32_t size_n,
+                                                 const double* scales, int32_t scales_n, int32_t align_corners,
+                                                 int32_t antialias, mlr_tensor* out) {
+  return mlr::guard([&] {
+    static const char* const names[] = {"nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area"};
+    static const int ranks[] = {0, 0, 1, 2, 2, 3, 0};  // spatial rank a mode needs; 0: any of 1..3
+    if (mode < 0 || mode > 6) throw mlr::ArgumentError("unknown interpolation mode " + std::to_string(mode));
+    auto& input = mlr::get(x, "input");
+    int64_t n = input.dim() - 2;
+    if (n < 1 || n > 3)
+      throw mlr::ArgumentError(std::string("interpolate expects a 3-D, 4-D or 5-D input (N, C, *spatial), got ") +
+                               std::to_string(input.dim()) + "-D");
+    if (ranks[mode] != 0 && ranks[mode] != n)
+      throw mlr::ArgumentError(std::string("mode '") + names[mode] + "' needs a " + std::to_string(ranks[mode] + 2) +
+                               "-D input, got " + std::to_string(input.dim()) + "-D");
+    if ((size_n > 0) == (scales_n > 0)) throw mlr::ArgumentError("interpolate needs exactly one of size and scale_factor");
+    if ((size_n > 0 && size_n != n) || (scales_n > 0 && scales_n != n))
+      throw mlr::ArgumentError("interpolate: " + std::to_string(size_n > 0 ? size_n : scales_n) +
+                               " sizes or scales for " + std::to_string(n) + " spatial dims");
+    bool interpolating = mode >= 2 && mode <= 5;
+    if (align_corners >= 0 && !interpolating)
+      throw mlr::ArgumentError(std::string("align_corners applies to linear, bilinear, bicubic and trilinear, not '") +
+                               names[mode] + "'");
+    if (antialias != 0 && mode != 3 && mode != 4)
+      throw mlr::ArgumentError(std::string("antialias applies to bilinear and bicubic, not '") + names[mode] + "'");
+    at::OptionalIntArrayRef out_size;
+    if (size_n > 0) out_size = mlr::dims(size, size_n, "size");
+    c10::optional<at::ArrayRef<double>> factors;
+    if (scales_n > 0) {
+      for (int32_t i = 0; i < scales_n; ++i)
+        if (!(scales[i] > 0)) throw mlr::ArgumentError("scale factors must be positive, got " + std::to_string(scales[i]));
+      factors = at::ArrayRef<double>(scales, static_cast<size_t>(scales_n));
+    }
+    bool corners = align_corners > 0;
+    switch (mode) {
+      case 0:
+        *out = mlr::wrap(n == 1 ? at::upsample_nearest1d(input, out_size, factors)
+                         : n == 2 ? at::upsample_nearest2d(input, out_size, factors)
+                                  : at::upsample_nearest3d(input, out_size, factors));
+        break;
+      case 1:
+        *out = mlr::wrap(n == 1 ? at::_upsample_nearest_exact1d(input, out_size, factors)
+                         : n == 2 ? at::_upsample_nearest_exact2d(input, out_size, factors)
+                                  : at::_upsample_nearest_exact3d(input, out_size, factors));
+        break;
+      case 2: *out = mlr::wrap(at::upsample_linear1d(input, out_size, corners, factors)); break;
+      case 3:
+        *out = mlr::wrap(antialias ? at::_upsample_bilinear2d_aa(input, out_size, corners, factors)
+                                   : at::upsample_bilinear2d(input, out_size, corners, factors));
+        break;
+      case 4:
+        *out = mlr::wrap(antialias ? at::_upsample_bicubic2d_aa(input, out_size, corners, factors)
+                                   : at::upsample_bicubic2d(input, out_size, corners, factors));
+        break;
+      case 5: *out = mlr::wrap(at::upsample_trilinear3d(input, out_size, corners, factors)); break;
+      default: {
+        // Area is adaptive average pooling to the output size; from scales, that size is floor(in * scale).
+        std::vector<int64_t> sz(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i)
+          sz[i] = size_n > 0 ? size[i] : static_cast<int64_t>(std::floor(static_cast<double>(input.size(i + 2)) * scales[i]));
+        *out = mlr::wrap(n == 1 ? at::adaptive_avg_pool1d(input, sz)
+                         : n == 2 ? at::adaptive_avg_pool2d(input, sz)
+                                  : at::adaptive_avg_pool3d(input, sz));
+      }
+    }
+  });
+}

@@ -52,4 +52,8 @@ internal static unsafe partial class Native
     [LibraryImport(Library)]
     internal static partial int mlr_nn_functional_pad(TensorHandle x, long* pad, int n, int mode, double value,
         out TensorHandle result);
+
+    [LibraryImport(Library)]
+    internal static partial int mlr_nn_functional_interpolate(TensorHandle x, int mode, long* size, int sizeN,
+        double* scales, int scalesN, int alignCorners, int antialias, out TensorHandle result);
 }
