@@ -72,6 +72,18 @@ public sealed class ConfigSchema
                                                     "every config key states the reason for its default");
             }
         }
+        // Reasons for defaults this type changes (keys relative to it); a derived type's own win over its bases'.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var t = type; t is not null && t != typeof(object); t = t.BaseType)
+        {
+            foreach (var r in t.GetCustomAttributes<ReasonAttribute>(inherit: false))
+            {
+                if (!seen.Add(r.Key)) continue;
+                var key = keys.Find(k => k.Name == prefix + r.Key)
+                          ?? throw new InvalidOperationException($"{t.Name} gives a reason for '{r.Key}', which is not one of its keys");
+                key.Reason = r.Reason;
+            }
+        }
     }
 
     // Public instance properties with a public getter and setter (init included), base class first, each class's in
@@ -97,6 +109,7 @@ public sealed class ConfigKey
         Name = name;
         _path = path;
         Setting = setting;
+        Reason = setting.Reason;
         var declared = path[^1].PropertyType;
         var underlying = Nullable.GetUnderlyingType(declared);
         ValueType = underlying ?? declared;
@@ -110,6 +123,10 @@ public sealed class ConfigKey
     public string Name { get; }
 
     public SettingAttribute Setting { get; }
+
+    /// <summary>Why the default is what it is: the setting's reason, or the config type's <see cref="ReasonAttribute"/>
+    /// for this key when the type changes the default.</summary>
+    public string Reason { get; internal set; } = "";
 
     /// <summary>The value's type (without Nullable).</summary>
     public Type ValueType { get; }
@@ -226,7 +243,7 @@ public sealed class ConfigKey
                 why = ValueType == typeof(int) ? "not a whole number that fits in 32 bits" : "not a whole number";
                 return false;
             }
-            value = ValueType == typeof(int) ? (int)l : l;
+            value = ValueType == typeof(int) ? (object)(int)l : l;
             number = l;
         }
         if (number < Setting.Min || number > Setting.Max)

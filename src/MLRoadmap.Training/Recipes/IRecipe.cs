@@ -48,7 +48,7 @@ public interface IRecipe
     /// <summary>Callbacks the recipe wants besides the standard ones (checkpoints, early stopping, logging).</summary>
     IReadOnlyList<Callback> CreateCallbacks(RunConfig config);
 
-    /// <summary>Reads input files (paths, with a recipe-specific selector syntax) into one batch for
+    /// <summary>Reads input files (paths, with a recipe-specific selector syntax) into rows for
     /// <see cref="TrainingModule.PredictStep"/>, naming each row.</summary>
     PredictionInputs ReadInputs(RunConfig config, IReadOnlyList<string> inputs);
 
@@ -107,15 +107,16 @@ public sealed class RecipeData(DataLoader? train, DataLoader? val, DataLoader? t
     }
 }
 
-/// <summary>Inputs read for prediction: one batch (rows in the order of <see cref="Names"/>), owned by this object.</summary>
-public sealed class PredictionInputs(Batch batch, IReadOnlyList<string> names) : IDisposable
+/// <summary>Inputs read for prediction: a dataset of one row per input (in the order of <see cref="Names"/>), owned
+/// by this object; <see cref="TrainingModule.PredictStep"/> gets its rows as batches.</summary>
+public sealed class PredictionInputs(TensorDataset rows, IReadOnlyList<string> names) : IDisposable
 {
-    public Batch Batch { get; } = batch;
+    public TensorDataset Rows { get; } = rows;
 
     /// <summary>What each row is, e.g. "t10k-images-idx3-ubyte.gz[3]".</summary>
     public IReadOnlyList<string> Names { get; } = names;
 
-    public void Dispose() => Batch.Dispose();
+    public void Dispose() => Rows.Dispose();
 }
 
 /// <summary>One input's prediction: the best label first, each with its probability (or score).</summary>

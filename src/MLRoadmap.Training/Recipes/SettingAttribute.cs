@@ -27,3 +27,15 @@ public sealed class SettingAttribute(string reason) : Attribute
     /// bounds).</summary>
     public string? Expected { get; init; }
 }
+
+/// <summary>
+/// On a run configuration type whose constructor changes a default: the reason for the new default, replacing the
+/// one on the setting's property (e.g. <c>[Reason("trainer.max_epochs", "5 epochs reach ...")]</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = true)]
+public sealed class ReasonAttribute(string key, string reason) : Attribute
+{
+    public string Key { get; } = key;
+
+    public string Reason { get; } = reason;
+}
