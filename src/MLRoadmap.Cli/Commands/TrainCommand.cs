@@ -92,7 +92,7 @@ internal static class TrainCommand
         var clock = Stopwatch.StartNew();
         FitResult result;
         using (new Interrupts(trainer)) result = trainer.Fit(module, data.Train, data.Val, resumeFrom);
-        Report(recipe, result, runDir, clock.Elapsed);
+        Report(recipe, trainer, result, runDir, clock.Elapsed);
         return result.Status == FitStatus.Interrupted ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
@@ -117,7 +117,7 @@ internal static class TrainCommand
         return dir;
     }
 
-    private static void Report(IRecipe recipe, FitResult result, string runDir, TimeSpan elapsed)
+    private static void Report(IRecipe recipe, Trainer trainer, FitResult result, string runDir, TimeSpan elapsed)
     {
         var inv = CultureInfo.InvariantCulture;
         var what = result.Status switch
@@ -126,7 +126,11 @@ internal static class TrainCommand
             FitStatus.Stopped => $"stopped ({result.StopReason})",
             _ => "completed",
         };
-        Console.Out.WriteLine(string.Create(inv, $"{what} at epoch {result.Epoch}, step {result.GlobalStep}, after {ProgressDisplay.Duration(elapsed)}"));
+        // Epochs count from 1 here, as in the progress lines.
+        var where = trainer.BatchInEpoch == 0
+            ? $"after epoch {result.Epoch}/{trainer.Options.MaxEpochs}"
+            : $"in epoch {result.Epoch + 1}/{trainer.Options.MaxEpochs} (batch {trainer.BatchInEpoch}/{trainer.TrainBatches})";
+        Console.Out.WriteLine(string.Create(inv, $"{what} {where}, step {result.GlobalStep}, this session {ProgressDisplay.Duration(elapsed)}"));
         if (result.BestCheckpoint is { } best)
             Console.Out.WriteLine(string.Create(inv, $"best checkpoint: {best.Path}{(best.Score is { } s ? $" ({recipe.Monitor} {s:F4})" : "")}"));
         if (result.LastCheckpoint is { } last) Console.Out.WriteLine($"last checkpoint: {last.Path}");

@@ -187,7 +187,7 @@ public sealed class ConfigKey
             (ValueType == typeof(string) && IsNullable && text is "null" or "~"))
         {
             if (IsNullable) return true;
-            why = "null is not allowed";
+            why = "not allowed";
             return false;
         }
         var s = text.Trim();
