@@ -56,7 +56,8 @@ internal static class EvalCommand
             Console.Out.WriteLine(o.ToJsonString());
             return ExitCodes.Ok;
         }
-        Console.Out.WriteLine(string.Create(inv, $"{recipe.Name}: {model.Checkpoint.Path} (epoch {model.Checkpoint.Epoch}, step {model.Checkpoint.GlobalStep}) " +
+        // Epochs count from 1 in text, as in training's progress lines (checkpoint names and JSON count from 0).
+        Console.Out.WriteLine(string.Create(inv, $"{recipe.Name}: {model.Checkpoint.Path} (epoch {model.Checkpoint.Epoch + 1}, step {model.Checkpoint.GlobalStep}) " +
                                                  $"on {(validation ? "validation" : "test")} data, {trainer.Device}"));
         var width = metrics.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max();
         foreach (var (k, v) in metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal))

@@ -1,6 +1,6 @@
-using MLRoadmap.Cli.Commands;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MLRoadmap.Cli.Commands;
 using MLRoadmap.Training.Callbacks;
 using MLRoadmap.Training.Checkpoints;
 using MLRoadmap.Training.Recipes;

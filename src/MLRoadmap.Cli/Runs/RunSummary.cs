@@ -1,6 +1,6 @@
-using MLRoadmap.Cli.Commands;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MLRoadmap.Cli.Commands;
 using MLRoadmap.Training.Callbacks;
 using MLRoadmap.Training.Recipes;
 

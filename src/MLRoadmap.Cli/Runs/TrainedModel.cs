@@ -1,5 +1,5 @@
-using MLRoadmap.Cli.Commands;
 using System.Text.Json.Nodes;
+using MLRoadmap.Cli.Commands;
 using MLRoadmap.Training.Checkpoints;
 using MLRoadmap.Training.Recipes;
 
