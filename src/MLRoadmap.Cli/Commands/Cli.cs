@@ -57,6 +57,18 @@ internal static class Cli
         throw new UsageException(name is null ? $"the configuration names no recipe; {known}" : $"unknown recipe '{name}'; {known}");
     }
 
+    /// <summary>Refuses, before any work, a configuration the machine can't run: a CUDA device it doesn't have, fp16
+    /// mixed precision off CUDA.</summary>
+    public static void CheckDevice(Training.Trainer trainer, RunConfig config)
+    {
+        var device = trainer.Device;
+        if (device.IsCuda && (!Torch.Cuda.IsAvailable || Math.Max(device.Index, 0) >= Torch.Cuda.DeviceCount))
+            throw new ConfigException($"trainer.device={config.Trainer.Device}: this machine has {(Torch.Cuda.IsAvailable ? $"{Torch.Cuda.DeviceCount} CUDA device(s)" : "no usable CUDA device")} " +
+                                      "(`mlroadmap doctor` shows what it has); use --device cpu or auto");
+        if (config.Trainer.Precision == "fp16-mixed" && !device.IsCuda)
+            throw new ConfigException($"trainer.precision=fp16-mixed needs a CUDA device, and this run is on {device}; use bf16-mixed or fp32");
+    }
+
     /// <summary>Runs a command's body, turning failures into a message and an exit code: config and usage errors 2,
     /// anything else 1 (with the stack trace only under --verbose).</summary>
     public static int Guard(ParseResult parse, Func<int> body)

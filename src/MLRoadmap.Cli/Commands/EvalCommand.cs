@@ -33,11 +33,12 @@ internal static class EvalCommand
     {
         var model = TrainedModel.Resolve(path, Cli.Recipes(), overrides);
         var recipe = model.Recipe;
+        var trainer = new Trainer(RunSetup.TrainerOptions(model.Config, runDirectory: null));
+        Cli.CheckDevice(trainer, model.Config);
         using var module = recipe.CreateModule(model.Config);
         using var data = recipe.LoadData(model.Config, validation ? DataSplits.Val : DataSplits.Test);
         var loader = (validation ? data.Val : data.Test)
                      ?? throw new UsageException($"recipe {recipe.Name} has no {(validation ? "validation" : "test")} data");
-        var trainer = new Trainer(RunSetup.TrainerOptions(model.Config, runDirectory: null));
         var metrics = validation
             ? trainer.Validate(module, loader, model.Checkpoint.Path)
             : trainer.Test(module, loader, model.Checkpoint.Path);

@@ -35,10 +35,11 @@ internal static class PredictCommand
     {
         var model = TrainedModel.Resolve(path, Cli.Recipes(), overrides);
         var recipe = model.Recipe;
+        var trainer = new Trainer(RunSetup.TrainerOptions(model.Config, runDirectory: null));
+        Cli.CheckDevice(trainer, model.Config);
         using var module = recipe.CreateModule(model.Config);
         using var inputs = recipe.ReadInputs(model.Config, files);
         using var loader = new DataLoader(inputs.Rows, new DataLoaderOptions { BatchSize = BatchSize(model.Config), Workers = 0 });
-        var trainer = new Trainer(RunSetup.TrainerOptions(model.Config, runDirectory: null));
         using var outputs = trainer.Predict(module, loader, model.Checkpoint.Path);
         var predictions = recipe.Decode(model.Config, inputs, outputs, topK);
         var inv = CultureInfo.InvariantCulture;

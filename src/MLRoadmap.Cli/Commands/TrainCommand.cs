@@ -76,8 +76,7 @@ internal static class TrainCommand
 
         var progress = new ProgressDisplay(Console.Out, recipe.Monitor, interactive: !Console.IsOutputRedirected);
         var trainer = RunSetup.CreateTrainer(recipe, config, runDir, [progress]);
-        if (config.Trainer.Precision == "fp16-mixed" && trainer.Device.Type != DeviceType.CUDA)
-            throw new ConfigException($"trainer.precision=fp16-mixed needs a CUDA device, and this run is on {trainer.Device}; use bf16-mixed or fp32");
+        Cli.CheckDevice(trainer, config);
         trainer.Warn = message => Console.Error.WriteLine($"warning: {message}");
 
         Trainer.SeedEverything(config.Seed);   // the initial weights come from the seed (a resume overwrites them)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using MLRoadmap.Training.Checkpoints;
 
 namespace MLRoadmap.Tests.Cli;
@@ -81,8 +82,13 @@ public sealed class CliEndToEndTests(CliEndToEndTests.FashionRuns runs) : IClass
     {
         Assert.True(runs.Interrupted.ExitCode == 130, runs.Interrupted.ToString());
         Assert.Contains("Ctrl-C: stopping at the next step", runs.Interrupted.Stderr, StringComparison.Ordinal);
-        var last = Assert.Single(runs.InterruptCheckpoints);   // the step-10 one was pruned once the interrupt one existed
-        Assert.Equal("interrupt", last.Reason);
+        // The run stops at the step boundary after the signal and leaves a checkpoint of exactly that step: one written
+        // for the interrupt, or the every-10-steps one when it stopped on such a step. Older ones were pruned.
+        var stoppedAt = long.Parse(Regex.Match(runs.Interrupted.Stdout, @"^interrupted in epoch 1/2 \(batch \d+/85\), step (\d+),", RegexOptions.Multiline)
+            .Groups[1].Value, CultureInfo.InvariantCulture);
+        var last = Assert.Single(runs.InterruptCheckpoints);
+        Assert.Equal(stoppedAt, last.GlobalStep);
+        Assert.Equal(stoppedAt % 10 == 0 ? "every_n_steps" : "interrupt", last.Reason);
         Assert.InRange(last.GlobalStep, 10, 84);   // mid-epoch: the epoch has 85 steps
         Assert.Null(runs.InterruptCheckpointProblem);
         Assert.Contains($"resume with: mlroadmap train fashion-mlp --resume interrupted", runs.Interrupted.Stdout, StringComparison.Ordinal);

@@ -87,6 +87,19 @@ public sealed class CliUsageTests : IDisposable
     }
 
     [Fact]
+    public void A_device_or_precision_the_machine_cannot_run_is_refused_before_training()
+    {
+        var gpu = CliProcess.Run("train fashion-mlp --device cuda:99 --run-dir run", _dir);
+        Assert.True(gpu.ExitCode == 2, gpu.ToString());
+        Assert.Contains("trainer.device=cuda:99: this machine has ", gpu.Stderr, StringComparison.Ordinal);
+
+        var fp16 = CliProcess.Run("train fashion-mlp --device cpu --set trainer.precision=fp16-mixed --run-dir run", _dir);
+        Assert.True(fp16.ExitCode == 2, fp16.ToString());
+        Assert.Contains("trainer.precision=fp16-mixed needs a CUDA device, and this run is on cpu", fp16.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "run")));
+    }
+
+    [Fact]
     public void Training_into_a_run_directory_that_holds_a_run_is_refused()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "run", "checkpoints"));
