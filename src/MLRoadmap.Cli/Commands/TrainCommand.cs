@@ -21,10 +21,10 @@ internal static class TrainCommand
     {
         var recipe = new Argument<string>("recipe") { Description = "The recipe to train (see `mlroadmap recipes`)." };
         var device = Cli.Device();
-        var epochs = new Option<string?>("--epochs") { Description = "trainer.max_epochs", HelpName = "n" };
-        var batchSize = new Option<string?>("--batch-size") { Description = "data.batch_size", HelpName = "n" };
-        var lr = new Option<string?>("--lr") { Description = "optim.lr", HelpName = "rate" };
-        var seed = new Option<string?>("--seed") { Description = "seed", HelpName = "n" };
+        var epochs = new Option<string?>("--epochs") { Description = "Epochs to train (trainer.max_epochs).", HelpName = "n" };
+        var batchSize = new Option<string?>("--batch-size") { Description = "Examples per batch (data.batch_size).", HelpName = "n" };
+        var lr = new Option<string?>("--lr") { Description = "Learning rate (optim.lr).", HelpName = "rate" };
+        var seed = new Option<string?>("--seed") { Description = "Seed of the weights, dropout and shuffling (seed).", HelpName = "n" };
         var config = new Option<string?>("--config") { Description = "A YAML or JSON file of config keys.", HelpName = "file" };
         var set = Cli.Set();
         var runDir = new Option<string?>("--run-dir") { Description = "Where the run goes (default runs/RECIPE-yyyyMMdd-HHmmss).", HelpName = "dir" };
@@ -77,7 +77,6 @@ internal static class TrainCommand
         var progress = new ProgressDisplay(Console.Out, recipe.Monitor, interactive: !Console.IsOutputRedirected);
         var trainer = RunSetup.CreateTrainer(recipe, config, runDir, [progress]);
         Cli.CheckDevice(trainer, config);
-        trainer.Warn = message => Console.Error.WriteLine($"warning: {message}");
 
         Trainer.SeedEverything(config.Seed);   // the initial weights come from the seed (a resume overwrites them)
         using var module = recipe.CreateModule(config);
