@@ -1,0 +1,61 @@
+using MLRoadmap.Data;
+
+namespace MLRoadmap.Recipes.FashionMlp;
+
+/// <summary>Fashion-MNIST as Debian's dataset-fashion-mnist installs it: four gzipped IDX files of 28x28 grey
+/// images and their labels (60,000 for training, 10,000 for testing).</summary>
+public static class FashionMnist
+{
+    public const int Pixels = 28 * 28;
+    public const string TrainImages = "train-images-idx3-ubyte.gz";
+    public const string TrainLabels = "train-labels-idx1-ubyte.gz";
+    public const string TestImages = "t10k-images-idx3-ubyte.gz";
+    public const string TestLabels = "t10k-labels-idx1-ubyte.gz";
+
+    /// <summary>The ten classes, by label.</summary>
+    public static IReadOnlyList<string> Classes { get; } =
+        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+    /// <summary>The first <paramref name="limit"/> images of the training or test file as a dataset of (N, 784)
+    /// uint8 pixels and (N) int64 labels.</summary>
+    public static TensorDataset Load(string directory, bool train, int? limit = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (!Directory.Exists(directory))
+            throw new DirectoryNotFoundException($"Fashion-MNIST directory {directory} does not exist " +
+                                                 "(apt-get install dataset-fashion-mnist, or set data.path)");
+        var imagesPath = Path.Combine(directory, train ? TrainImages : TestImages);
+        var labelsPath = Path.Combine(directory, train ? TrainLabels : TestLabels);
+        var (dims, pixels) = IdxFile.Read(imagesPath, limit);
+        if (dims.Length != 3 || dims[1] * dims[2] != Pixels)
+            throw new InvalidDataException($"{imagesPath}: expected N x 28 x 28 images, got {string.Join(" x ", dims)}");
+        var (labelDims, labels) = IdxFile.Read(labelsPath, limit);
+        if (labelDims.Length != 1 || labelDims[0] != dims[0])
+            throw new InvalidDataException($"{labelsPath}: expected {dims[0]} labels to go with {imagesPath}, got {string.Join(" x ", labelDims)}");
+        var bad = Array.FindIndex(labels, l => l >= Classes.Count);
+        if (bad >= 0) throw new InvalidDataException($"{labelsPath}: label {labels[bad]} of item {bad} is not a class (0-9)");
+        using var scope = Torch.NewDisposeScope();
+        return new TensorDataset(Torch.Tensor(pixels, [dims[0], Pixels]), Torch.Tensor(labels).To(ScalarType.Int64));
+    }
+
+    /// <summary>Splits a dataset into (train, val) at random: a permutation drawn from <paramref name="seed"/> alone,
+    /// its first <c>round(N · valFraction)</c> examples (at least one) for validation.</summary>
+    public static (TensorDataset Train, TensorDataset Val) Split(TensorDataset all, double valFraction, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(all);
+        var n = all.Count;
+        var valCount = Math.Max(1, (int)Math.Round(n * valFraction));
+        if (valCount >= n) throw new ArgumentException($"{n} examples leave none for training after {valCount} for validation; raise data.limit");
+        var order = new int[n];
+        for (var i = 0; i < n; i++) order[i] = i;
+        new DataRandom(seed, 0, 0).Shuffle(order);
+        using var scope = Torch.NewDisposeScope();
+        return (Take(all, order.AsSpan(valCount)), Take(all, order.AsSpan(0, valCount)));
+    }
+
+    private static TensorDataset Take(TensorDataset all, ReadOnlySpan<int> rows)
+    {
+        var index = Torch.Tensor(rows.ToArray().Select(i => (long)i).ToArray());
+        return new TensorDataset([.. all.Tensors.Select(t => t.IndexSelect(0, index))]);
+    }
+}

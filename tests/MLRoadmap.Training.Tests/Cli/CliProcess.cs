@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MLRoadmap.Tests.Cli;
+
+/// <summary>Runs the built `mlroadmap` CLI (artifacts/bin/MLRoadmap.Cli/CONFIG/mlroadmap.dll, built before this test
+/// project by its project reference) as a process, the way a user does.</summary>
+public static class CliProcess
+{
+    /// <summary>The CLI of the same configuration (release/debug) as this test assembly.</summary>
+    public static string Dll { get; } = Path.Combine(Repo.Root, "artifacts", "bin", "MLRoadmap.Cli",
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name, "mlroadmap.dll");
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public string Output => Stdout + Stderr;
+
+        public override string ToString() => $"exit code {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+    }
+
+    /// <summary>Runs `mlroadmap ARGS` in <paramref name="workingDirectory"/> to completion.</summary>
+    public static Result Run(string arguments, string workingDirectory, int timeoutMs = 120_000) =>
+        Start(arguments, workingDirectory).Finish(timeoutMs);
+
+    /// <summary>Starts `mlroadmap ARGS`, collecting its output as it comes.</summary>
+    public static Running Start(string arguments, string workingDirectory)
+    {
+        Assert.True(File.Exists(Dll), $"{Dll} is missing: build the solution first");
+        var psi = new ProcessStartInfo("dotnet", $"\"{Dll}\" {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        return new Running(Process.Start(psi)!);
+    }
+
+    public sealed class Running : IDisposable
+    {
+        private readonly StringBuilder _stdout = new();
+        private readonly StringBuilder _stderr = new();
+
+        public Running(Process process)
+        {
+            Process = process;
+            process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
+            process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public Process Process { get; }
+
+        /// <summary>Sends a signal the way a terminal's Ctrl-C (INT) or a service manager (TERM) does.</summary>
+        public void Signal(string name)
+        {
+            using var kill = Process.Start("kill", $"-{name} {Process.Id}");
+            kill.WaitForExit();
+            Assert.Equal(0, kill.ExitCode);
+        }
+
+        public Result Finish(int timeoutMs = 120_000)
+        {
+            if (!Process.WaitForExit(timeoutMs))
+            {
+                Process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"mlroadmap did not finish in {timeoutMs} ms; output so far:\n{_stdout}\n{_stderr}");
+            }
+            Process.WaitForExit();   // drains the asynchronous output readers
+            lock (_stdout) lock (_stderr) return new Result(Process.ExitCode, _stdout.ToString(), _stderr.ToString());
+        }
+
+        private static void Append(StringBuilder sb, string? line)
+        {
+            if (line is null) return;
+            lock (sb) sb.Append(line).Append('\n');
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+            Process.Dispose();
+        }
+    }
+}
