@@ -45,13 +45,16 @@ internal static partial class FashionInputs
 
     private static void ReadIdx(string path, int? first, int? last, List<float> rows, List<string> names)
     {
-        var (dims, pixels) = IdxFile.Read(path, last + 1);
-        if (dims.Length is not (2 or 3) || dims.Skip(1).Aggregate(1, (a, b) => a * b) != FashionMnist.Pixels)
-            throw new InvalidDataException($"{path}: expected 28 x 28 images (an idx3 file), got {string.Join(" x ", dims)}");
+        using var images = Idx.Read(path);
+        var dims = images.Shape;
+        if (images.Dtype != ScalarType.UInt8 || dims.Length is not (2 or 3) || dims.Skip(1).Aggregate(1L, (a, b) => a * b) != FashionMnist.Pixels)
+            throw new InvalidDataException($"{path}: expected uint8 28 x 28 images (an idx3 file), got {images.Dtype} {string.Join(" x ", dims)}");
+        byte[] pixels;
+        using (var contiguous = images.Contiguous()) pixels = contiguous.ToArray<byte>();
         var start = first ?? 0;
         if (start >= dims[0] || (last is { } l && l >= dims[0]))
             throw new ArgumentException($"{path} holds {dims[0]} images; {start}-{last ?? start} is out of range");
-        var end = last ?? dims[0] - 1;
+        var end = last ?? (int)dims[0] - 1;
         for (var i = start; i <= end; i++)
         {
             foreach (var b in pixels.AsSpan(i * FashionMnist.Pixels, FashionMnist.Pixels)) rows.Add(b);

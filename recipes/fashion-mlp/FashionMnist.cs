@@ -24,18 +24,15 @@ public static class FashionMnist
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"Fashion-MNIST directory {directory} does not exist " +
                                                  "(apt-get install dataset-fashion-mnist, or set data.path)");
-        var imagesPath = Path.Combine(directory, train ? TrainImages : TestImages);
-        var labelsPath = Path.Combine(directory, train ? TrainLabels : TestLabels);
-        var (dims, pixels) = IdxFile.Read(imagesPath, limit);
-        if (dims.Length != 3 || dims[1] * dims[2] != Pixels)
-            throw new InvalidDataException($"{imagesPath}: expected N x 28 x 28 images, got {string.Join(" x ", dims)}");
-        var (labelDims, labels) = IdxFile.Read(labelsPath, limit);
-        if (labelDims.Length != 1 || labelDims[0] != dims[0])
-            throw new InvalidDataException($"{labelsPath}: expected {dims[0]} labels to go with {imagesPath}, got {string.Join(" x ", labelDims)}");
-        var bad = Array.FindIndex(labels, l => l >= Classes.Count);
-        if (bad >= 0) throw new InvalidDataException($"{labelsPath}: label {labels[bad]} of item {bad} is not a class (0-9)");
+        using var all = Mnist.Load(directory, train);   // uint8 (N, 1, 28, 28), int64 (N); checks the files agree
+        var n = Math.Min(all.Count, limit ?? int.MaxValue);
         using var scope = Torch.NewDisposeScope();
-        return new TensorDataset(Torch.Tensor(pixels, [dims[0], Pixels]), Torch.Tensor(labels).To(ScalarType.Int64));
+        var images = all.Tensors[0].Narrow(0, 0, n).Reshape(n, Pixels).Contiguous();   // (N, 784)
+        var labels = all.Tensors[1].Narrow(0, 0, n).Contiguous();
+        using (var max = labels.Max())
+            if (n > 0 && max.Item<long>() >= Classes.Count)
+                throw new InvalidDataException($"{directory}: label {max.Item<long>()} is not a Fashion-MNIST class (0-9)");
+        return new TensorDataset(images, labels);
     }
 
     /// <summary>Splits a dataset into (train, val) at random: a permutation drawn from <paramref name="seed"/> alone,
