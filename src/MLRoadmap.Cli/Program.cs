@@ -11,6 +11,7 @@ var root = new RootCommand("MLRoadmap: deep learning for .NET on libtorch.")
     EvalCommand.Create(),
     PredictCommand.Create(),
     RunsCommand.Create(),
+    LrFindCommand.Create(),
 };
 root.Options.Add(Cli.Verbose);
 var parse = root.Parse(args);

@@ -26,13 +26,14 @@ public sealed class LRFinder : Callback
     /// <param name="minLr">Where the sweep starts (well below any useful rate).</param>
     /// <param name="maxLr">Where it ends (well above).</param>
     /// <param name="steps">Optimizer steps in the sweep; 100 resolves the curve without costing an epoch.</param>
-    /// <param name="smoothing">Exponential smoothing of the loss (0 = none); the raw loss is too noisy to differentiate.</param>
+    /// <param name="smoothing">The weight of each new loss in the running average (1 = none); the raw loss is too noisy
+    /// to differentiate, and 0.05 averages over about the last 20 steps (Lightning's default).</param>
     /// <param name="divergeFactor">Stop when the smoothed loss exceeds this multiple of the best one.</param>
     public LRFinder(double minLr = 1e-7, double maxLr = 1, int steps = 100, double smoothing = 0.05, double divergeFactor = 4)
     {
         if (!(minLr > 0) || !(maxLr > minLr)) throw new ArgumentException($"need 0 < minLr < maxLr, not {minLr} and {maxLr}");
         if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), $"the sweep needs at least 2 steps, not {steps}");
-        if (smoothing is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(smoothing), "smoothing must be in [0, 1)");
+        if (smoothing is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(smoothing), "smoothing must be in (0, 1]");
         MinLr = minLr;
         MaxLr = maxLr;
         Steps = steps;
@@ -110,9 +111,10 @@ public sealed class LRFinder : Callback
     {
         _losses.Add(loss);
         var n = _losses.Count;
-        _average = Smoothing * _average + (1 - Smoothing) * loss;
-        // Bias-corrected, as fastai does, so the first steps aren't pulled towards 0.
-        var smoothed = Smoothing == 0 ? loss : _average / (1 - Math.Pow(Smoothing, n));
+        var beta = 1 - Smoothing;
+        _average = beta * _average + Smoothing * loss;
+        // Bias-corrected, as fastai does, so the first steps aren't pulled towards the average's start at 0.
+        var smoothed = beta == 0 ? loss : _average / (1 - Math.Pow(beta, n));
         _smoothed.Add(smoothed);
         if (!double.IsFinite(smoothed) || (n > 1 && smoothed > DivergeFactor * _bestSmoothed))
         {
