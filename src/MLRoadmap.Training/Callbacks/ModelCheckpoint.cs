@@ -5,8 +5,9 @@ namespace MLRoadmap.Training.Callbacks;
 
 /// <summary>
 /// Saves checkpoints during a fit and decides which to keep: the best <c>saveTopK</c> by a monitored value (or the
-/// newest k without one), plus the newest of all when <c>saveLast</c> is on, so a resumable checkpoint always
-/// survives. Old checkpoints are deleted only after the new one is completely written.
+/// newest k without one), plus the <c>keepLast</c> newest of all, so a resumable checkpoint always survives, and a
+/// newest one damaged on disk still has a predecessor to resume from. Old checkpoints are deleted only after the new
+/// one is completely written.
 /// </summary>
 public sealed class ModelCheckpoint : Callback
 {
@@ -16,21 +17,23 @@ public sealed class ModelCheckpoint : Callback
     /// <param name="monitor">A logged value (e.g. "val_loss") ranking checkpoints; null ranks by recency.</param>
     /// <param name="mode">Whether the smallest or the largest monitored value is best.</param>
     /// <param name="saveTopK">How many ranked checkpoints to keep; -1 keeps every one, 0 keeps none (but the last).</param>
-    /// <param name="saveLast">Always keep the newest checkpoint, ranked or not (what --resume continues from).</param>
+    /// <param name="keepLast">How many of the newest checkpoints to keep whatever their rank: 2, so that --resume has
+    /// the previous one to fall back on if the newest is damaged; 0 keeps only the ranked ones.</param>
     /// <param name="everyNSteps">Also save every this many optimizer steps (mid-epoch); null: only at epoch ends.</param>
     /// <param name="everyNEpochs">Save at the end of every this many epochs; 0: not at epoch ends.</param>
     public ModelCheckpoint(string directory, string? monitor = null, MonitorMode mode = MonitorMode.Min, int saveTopK = 1,
-        bool saveLast = true, int? everyNSteps = null, int everyNEpochs = 1)
+        int keepLast = 2, int? everyNSteps = null, int everyNEpochs = 1)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         if (saveTopK < -1) throw new ArgumentOutOfRangeException(nameof(saveTopK), $"saveTopK must be -1 (all), 0 or more, not {saveTopK}");
+        if (keepLast < 0) throw new ArgumentOutOfRangeException(nameof(keepLast), $"keepLast must be 0 or more, not {keepLast}");
         if (everyNSteps is < 1) throw new ArgumentOutOfRangeException(nameof(everyNSteps), $"everyNSteps must be at least 1, not {everyNSteps}");
         if (everyNEpochs < 0) throw new ArgumentOutOfRangeException(nameof(everyNEpochs), $"everyNEpochs must be 0 or more, not {everyNEpochs}");
         Directory = directory;
         Monitor = monitor;
         Mode = mode;
         SaveTopK = saveTopK;
-        SaveLast = saveLast;
+        KeepLast = keepLast;
         EveryNSteps = everyNSteps;
         EveryNEpochs = everyNEpochs;
     }
@@ -39,7 +42,7 @@ public sealed class ModelCheckpoint : Callback
     public string? Monitor { get; }
     public MonitorMode Mode { get; }
     public int SaveTopK { get; }
-    public bool SaveLast { get; }
+    public int KeepLast { get; }
     public int? EveryNSteps { get; }
     public int EveryNEpochs { get; }
 
@@ -74,7 +77,7 @@ public sealed class ModelCheckpoint : Callback
     public override void OnFitEnd(Trainer trainer, TrainingModule model)
     {
         // A run that stopped mid-epoch (MaxSteps) still leaves a checkpoint of where it stopped.
-        if (SaveLast && !SavedAt(trainer.GlobalStep) && trainer.GlobalStep > 0) Save(trainer, "fit_end");
+        if (KeepLast > 0 && !SavedAt(trainer.GlobalStep) && trainer.GlobalStep > 0) Save(trainer, "fit_end");
     }
 
     /// <summary>Saves now (an interrupt), keeping it as the last checkpoint.</summary>
@@ -113,7 +116,8 @@ public sealed class ModelCheckpoint : Callback
     {
         var keep = new HashSet<Entry>(ReferenceEqualityComparer.Instance);
         foreach (var e in SaveTopK < 0 ? Ranked() : Ranked().Take(SaveTopK)) keep.Add(e);
-        if (SaveLast || keep.Count == 0) keep.Add(_saved[^1]);
+        foreach (var e in Enumerable.Reverse(_saved).Take(KeepLast)) keep.Add(e);
+        if (keep.Count == 0) keep.Add(_saved[^1]);
         foreach (var e in _saved.Where(e => !keep.Contains(e)).ToList())
         {
             CheckpointStore.Delete(e.Info.Path);

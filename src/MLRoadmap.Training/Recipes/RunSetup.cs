@@ -45,7 +45,7 @@ public static class RunSetup
         {
             var c = config.Checkpoint;
             list.Add(new ModelCheckpoint(Path.Combine(runDirectory, "checkpoints"), recipe.Monitor, recipe.MonitorMode,
-                saveTopK: c.SaveTopK, saveLast: true, everyNSteps: c.EveryNSteps, everyNEpochs: c.EveryNEpochs));
+                saveTopK: c.SaveTopK, everyNSteps: c.EveryNSteps, everyNEpochs: c.EveryNEpochs));
         }
         if (config.EarlyStopping.Patience is > 0 and var patience)
             list.Add(new EarlyStopping(recipe.Monitor, recipe.MonitorMode, patience, config.EarlyStopping.MinDelta));

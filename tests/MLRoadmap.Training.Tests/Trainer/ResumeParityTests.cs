@@ -52,7 +52,8 @@ public sealed class ResumeParityTests : IDisposable
         }
     }
 
-    private (Dictionary<string, float[]> Weights, IReadOnlyList<string> History, JsonObject Stopped) Interrupted(long stopAtStep)
+    private (Dictionary<string, float[]> Weights, IReadOnlyList<string> History, JsonObject Stopped) Interrupted(long stopAtStep,
+        Action<string>? damage = null, List<string>? warnings = null)
     {
         using var train = BoringModel.Data(Examples, 1);
         using var val = BoringModel.Data(64, 2);
@@ -68,8 +69,8 @@ public sealed class ResumeParityTests : IDisposable
                 var r = first.Fit(model, tl, vl);
                 Assert.Equal(stopAtStep, r.GlobalStep);
                 Assert.Equal(stopAtStep, first.LastCheckpoint!.GlobalStep);
-                using var ckpt = CheckpointStore.Load(first.LastCheckpoint.Path);
-                stopped = ckpt.TrainerState;
+                using (var ckpt = CheckpointStore.Load(first.LastCheckpoint.Path)) stopped = ckpt.TrainerState;
+                damage?.Invoke(first.LastCheckpoint.Path);
             }
 
             // A fresh process in all but name: another seed, new weights, new loaders.
@@ -77,7 +78,7 @@ public sealed class ResumeParityTests : IDisposable
             using var resumedModel = new BoringModel();
             using var tl2 = Loader(train, true);
             using var vl2 = Loader(val, false);
-            var second = new Training.Trainer(Options(_dir));
+            var second = new Training.Trainer(Options(_dir)) { Warn = w => warnings?.Add(w) };
             second.Fit(resumedModel, tl2, vl2, resumeFrom: _dir);
             return (resumedModel.Weights(), second.History.Rows.Select(r => r.ToJsonString()).ToList(), stopped);
         }
@@ -94,6 +95,25 @@ public sealed class ResumeParityTests : IDisposable
         Assert.Equal(expected.Weights.Keys.Order(), actual.Weights.Keys.Order());
         foreach (var (name, values) in expected.Weights)
             Assert.True(values.AsSpan().SequenceEqual(actual.Weights[name]), $"{name} differs after resuming at step {stopAtStep}");
+        Assert.Equal(expected.History, actual.History);
+    }
+
+    [Fact]
+    public void A_damaged_newest_checkpoint_is_passed_over_and_the_previous_one_still_resumes_exactly()
+    {
+        var expected = Uninterrupted();
+        var warnings = new List<string>();
+        // Stop at step 20 (mid-epoch 1): the run keeps the end of epoch 0 (step 13) and step 20. Cut step 20's state.
+        var actual = Interrupted(20, path =>
+        {
+            var file = Path.Combine(path, CheckpointStore.StateFile);
+            using var f = File.OpenWrite(file);
+            f.SetLength(f.Length / 2);
+        }, warnings);
+        Assert.Contains(warnings, w => w.Contains("epoch=0001-step=00000020", StringComparison.Ordinal) &&
+                                       w.Contains("truncated", StringComparison.Ordinal));
+        foreach (var (name, values) in expected.Weights)
+            Assert.True(values.AsSpan().SequenceEqual(actual.Weights[name]), $"{name} differs after resuming from the previous checkpoint");
         Assert.Equal(expected.History, actual.History);
     }
 

@@ -178,7 +178,7 @@ public sealed class TrainerTests : IDisposable
         using var vl = Loader(val);
         using var model = new BoringModel();
         var ckptDir = Path.Combine(_dir, "checkpoints");
-        var mc = new ModelCheckpoint(ckptDir, monitor: "val_acc", mode: MonitorMode.Max, saveTopK: 2, saveLast: true);
+        var mc = new ModelCheckpoint(ckptDir, monitor: "val_acc", mode: MonitorMode.Max, saveTopK: 2, keepLast: 1);
         var trainer = new Training.Trainer(new TrainerOptions { MaxEpochs = 6, Device = Device.CPU, RunDirectory = _dir }, [mc]);
         trainer.Fit(model, tl, vl);
         var scores = trainer.History.Rows.Where(r => (string?)r["kind"] == "epoch").Select(r => (double)r["val_acc"]!).ToList();
