@@ -61,6 +61,8 @@ public sealed class FashionMlpRecipe : Recipe<FashionMlpConfig>
         Shuffle = shuffle,
         Seed = config.Seed,
         Workers = config.Data.Workers,
+        // Page-locked batches let the trainer's non-blocking copy to CUDA overlap with compute (a no-op without CUDA).
+        PinMemory = !config.Trainer.Device.StartsWith("cpu", StringComparison.Ordinal),
     };
 
     public override PredictionInputs ReadInputs(FashionMlpConfig config, IReadOnlyList<string> inputs) => FashionInputs.Read(inputs);
