@@ -50,11 +50,30 @@ internal static class Cli
         return registry;
     }
 
-    public static IRecipe Recipe(RecipeRegistry registry, string? name)
+    /// <summary>A recipe by name, or by the path of its project (a copy outside the CLI's references, built here);
+    /// <paramref name="project"/> is the project a run recorded, tried when the name is not installed.</summary>
+    public static IRecipe Recipe(RecipeRegistry registry, string? name, string? project = null)
     {
+        if (name is not null && RecipeProject.IsPath(name)) return RecipeProject.Load(name, RepoRoot(), m => Console.Error.WriteLine(m));
         if (name is not null && registry.TryGet(name, out var recipe)) return recipe;
+        if (project is not null)
+        {
+            var loaded = RecipeProject.Load(project, RepoRoot(), m => Console.Error.WriteLine(m));
+            if (loaded.Name != name) throw new UsageException($"{project} now holds recipe '{loaded.Name}', but the run was made by '{name}'");
+            return loaded;
+        }
         var known = registry.Recipes.Count == 0 ? "none is installed" : "available: " + string.Join(", ", registry.Recipes.Select(r => r.Name));
         throw new UsageException(name is null ? $"the configuration names no recipe; {known}" : $"unknown recipe '{name}'; {known}");
+    }
+
+    /// <summary>The MLRoadmap checkout this CLI was built from (MLROADMAP_ROOT overrides), which a recipe project
+    /// outside it builds against.</summary>
+    public static string RepoRoot()
+    {
+        if (Environment.GetEnvironmentVariable("MLROADMAP_ROOT") is { Length: > 0 } root) return root;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MLRoadmap.sln"))) return dir.FullName;
+        throw new UsageException("can't find the MLRoadmap checkout to build a recipe project against; set MLROADMAP_ROOT");
     }
 
     /// <summary>Refuses, before any work, a configuration the machine can't run: a CUDA device it doesn't have, fp16

@@ -45,6 +45,10 @@ internal static class RunFiles
     public static string? RecipeName(JsonObject config) =>
         config[ConfigBinder.RecipeKey] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
+    /// <summary>The project an out-of-tree recipe was built from, when the run recorded one.</summary>
+    public static string? RecipeProjectPath(JsonObject config) =>
+        config[RecipeProject.ProjectKey] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
     /// <summary>The best checkpoint of a run by its monitored score (the newest among equals), or the newest when
     /// none has a score.</summary>
     public static CheckpointInfo? Best(string run, MonitorMode mode)

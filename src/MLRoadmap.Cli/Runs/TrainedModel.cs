@@ -38,7 +38,7 @@ internal sealed record TrainedModel(IRecipe Recipe, RunConfig Config, Checkpoint
             throw new UsageException($"{path} is neither a run directory (config.json, checkpoints/) nor a checkpoint (manifest.json)");
         }
         if (saved is null) throw new UsageException($"{path} holds no configuration (no config.json, and no checkpoint with one)");
-        var recipe = Commands.Cli.Recipe(registry, RunFiles.RecipeName(saved));
+        var recipe = Commands.Cli.Recipe(registry, RunFiles.RecipeName(saved), RunFiles.RecipeProjectPath(saved));
         var config = ConfigBinder.Bind(recipe.CreateDefaultConfig(), [.. ConfigSources.FromJson(saved, source), .. overrides], recipe.Name);
         CheckpointInfo info;
         if (checkpoint is not null)

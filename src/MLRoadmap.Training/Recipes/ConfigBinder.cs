@@ -54,6 +54,7 @@ public static class ConfigBinder
         var unknown = false;
         foreach (var e in entries)
         {
+            if (e.Key == RecipeProject.ProjectKey) continue;   // where the recipe came from, not a setting
             if (e.Key == RecipeKey)
             {
                 if (recipe is not null && e.Value != recipe)

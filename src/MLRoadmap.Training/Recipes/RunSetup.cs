@@ -59,7 +59,9 @@ public static class RunSetup
     {
         var callbacks = Callbacks(recipe, config, runDirectory);
         callbacks.AddRange(extra ?? []);
-        return new Trainer(TrainerOptions(config, runDirectory), callbacks) { Config = ConfigBinder.ToJson(config, recipe.Name) };
+        var json = ConfigBinder.ToJson(config, recipe.Name);
+        if (RecipeProject.ProjectOf(recipe) is { } project) json[RecipeProject.ProjectKey] = project;
+        return new Trainer(TrainerOptions(config, runDirectory), callbacks) { Config = json };
     }
 
     /// <summary>"auto" is null (the trainer picks CUDA when there is one); "cpu", "cuda", "cuda:N" as they say.</summary>
