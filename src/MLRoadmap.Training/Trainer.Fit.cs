@@ -119,6 +119,10 @@ public sealed partial class Trainer : IStepContext
     {
         if (Options.Precision == Precision.Float16Mixed && Device.Type != DeviceType.CUDA)
             throw new InvalidOperationException($"fp16 mixed precision needs a CUDA device (this run is on {Device}); use bf16 mixed precision on the CPU");
+        TrainBatches = Math.Min(train.Length, Options.LimitTrainBatches ?? int.MaxValue);
+        if (TrainBatches == 0)
+            throw new InvalidOperationException("the training DataLoader yields no batch per epoch (an empty dataset, or fewer examples than a batch with DropLast)");
+        // Known before ConfigureOptimizers, so a schedule can span the run (EstimatedTotalSteps).
         var configs = module.ConfigureOptimizers() ?? throw new InvalidOperationException($"{module.GetType().Name}.ConfigureOptimizers returned null");
         if (configs.Count == 0) throw new InvalidOperationException($"{module.GetType().Name}.ConfigureOptimizers returned no optimizer");
         for (var i = 0; i < configs.Count; i++) configs[i].Validate(i);
@@ -127,9 +131,6 @@ public sealed partial class Trainer : IStepContext
         _optimizers.AddRange(configs);
         _schedulerCounts = new int[configs.Count];
         if (Options.Precision == Precision.Float16Mixed || Options.ForceLossScaling) _scaler = new GradScaler(Device, Options.GradScaler);
-        TrainBatches = Math.Min(train.Length, Options.LimitTrainBatches ?? int.MaxValue);
-        if (TrainBatches == 0)
-            throw new InvalidOperationException("the training DataLoader yields no batch per epoch (an empty dataset, or fewer examples than a batch with DropLast)");
     }
 
     private void StartFresh()

@@ -97,6 +97,18 @@ public sealed partial class Trainer
     /// <summary>Batches per training epoch in the current fit (after LimitTrainBatches).</summary>
     public int TrainBatches { get; private set; }
 
+    /// <summary>The optimizer steps the whole fit will take (MaxEpochs of accumulation windows, capped by MaxSteps):
+    /// what a one-cycle or cosine schedule in ConfigureOptimizers should span. Lightning's estimated_stepping_batches.</summary>
+    public long EstimatedTotalSteps
+    {
+        get
+        {
+            var perEpoch = (TrainBatches + Options.AccumulateGradBatches - 1) / Options.AccumulateGradBatches;
+            var byEpochs = Options.MaxEpochs >= int.MaxValue / 2 ? long.MaxValue : (long)perEpoch * Options.MaxEpochs;
+            return Options.MaxSteps > 0 ? Math.Min(Options.MaxSteps, byEpochs) : byEpochs;
+        }
+    }
+
     /// <summary>The newest checkpoint written or resumed from in this process.</summary>
     public CheckpointInfo? LastCheckpoint { get; internal set; }
 
