@@ -194,17 +194,19 @@ internal sealed class Unpickler
         if (callable is not PickleCallable c)
             throw Fail($"{op} of {PickleFormat.Describe(callable)}, which is not a callable this reader allows");
         if (args is not object?[] a) throw Fail($"{op} of {c.Name} with arguments that are {PickleFormat.Describe(args)}, not a tuple");
+        return Guarded(c.Name, () => c.Invoke(a));
+    }
+
+    // The caller's functions report bad arguments as ArgumentException; here they gain the source and offset.
+    private object? Guarded(string what, Func<object?> action)
+    {
         try
         {
-            return c.Invoke(a);
+            return action();
         }
-        catch (UnpicklingException)
+        catch (Exception e) when (e is ArgumentException or TorchException)
         {
-            throw;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidCastException or FormatException or InvalidDataException or TorchException)
-        {
-            throw new UnpicklingException($"{_source}: offset {_opAt}: {c.Name}: {e.Message}", e);
+            throw new UnpicklingException($"{_source}: offset {_opAt}: {what}: {e.Message}", e);
         }
     }
 
@@ -253,7 +255,7 @@ internal sealed class Unpickler
 
     private object? Persistent(object? pid) => _persistentLoad is null
         ? throw Fail("a persistent id (BINPERSID) where none is expected")
-        : _persistentLoad(pid);
+        : Guarded("persistent id", () => _persistentLoad(pid));
 
     // ---- containers ------------------------------------------------------------------------------------------
 
