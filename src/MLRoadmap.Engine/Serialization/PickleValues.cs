@@ -114,6 +114,7 @@ internal static class PickleFormat
         Tensor t => $"a tensor {t.Dtype.TorchName()} [{string.Join(", ", t.Shape)}]",
         byte[] b => $"bytes of length {b.Length}",
         PickleCallable c => c.Name,
+        ScalarType t => $"torch.{t.TorchName()}",
         _ => value.GetType().Name,
     };
 }

@@ -15,14 +15,16 @@ namespace MLRoadmap.Serialization;
 /// <para>The pickle is read by our own data-only <see cref="Unpickler"/>. It builds Python's plain data itself and
 /// accepts only this allow-list of globals: <c>collections.OrderedDict</c>; <c>torch._utils._rebuild_tensor_v2</c>,
 /// <c>_rebuild_tensor</c>, <c>_rebuild_parameter</c>, <c>_rebuild_parameter_with_state</c>; the storage types
-/// <c>torch.{Float,Double,Half,BFloat16,Long,Int,Short,Char,Byte,Bool,Untyped}Storage</c>; and the builtins pickle
+/// <c>torch.{Float,Double,Half,BFloat16,Long,Int,Short,Char,Byte,Bool,Untyped}Storage</c>; the dtypes
+/// (<c>torch.float32</c>, ...), <c>torch.Size</c> and <c>torch.device</c>; and the builtins pickle
 /// writes for sets and bytes (<c>set</c>, <c>frozenset</c>, <c>bytes()</c>, <c>_codecs.encode(str, 'latin1')</c>),
 /// each implemented here. Any other global (<c>os.system</c>, <c>builtins.eval</c>, a model class, numpy scalars,
 /// <c>argparse.Namespace</c>) throws <see cref="ForbiddenGlobalException"/> naming it; nothing is ever imported or
 /// called.</para>
 /// <para>Python values come back as: None → null, bool, int → long (System.Numerics.BigInteger beyond 64 bits),
 /// float → double, str → string, bytes → byte[], tuple → object?[], list → List&lt;object?&gt;, dict and OrderedDict →
-/// <see cref="PickleDict"/>, set → HashSet&lt;object?&gt;, tensor or Parameter → <see cref="Tensor"/> (CPU, whatever
+/// <see cref="PickleDict"/>, set → HashSet&lt;object?&gt;, torch dtype → <see cref="ScalarType"/>, torch.Size →
+/// object?[] of longs, torch.device → string ("cuda:1"), tensor or Parameter → <see cref="Tensor"/> (CPU, whatever
 /// device it was saved from; never requiring grad). A tensor is a view of its storage with the saved size, stride
 /// and offset, so tensors that shared a storage in PyTorch share it here, and non-contiguous ones stay so.</para>
 /// <para>Corrupt input (a truncated zip, a missing data.pkl or storage, a storage of the wrong size, a malformed

@@ -60,9 +60,12 @@ internal sealed class TorchPickleReader : IDisposable
         ["UntypedStorage"] = ScalarType.UInt8,
     };
 
+    private static readonly Dictionary<string, ScalarType> Dtypes =
+        Enum.GetValues<ScalarType>().ToDictionary(t => t.TorchName(), t => t, StringComparer.Ordinal);
+
     private object? ResolveGlobal(string module, string name)
     {
-        if (module == "torch" && StorageTypes.TryGetValue(name, out var dtype)) return new TorchStorageType($"torch.{name}", dtype);
+        if (module == "torch") return TorchGlobal(name);
         if (module != "torch._utils") return null;
         return name switch
         {
@@ -70,6 +73,26 @@ internal sealed class TorchPickleReader : IDisposable
             "_rebuild_tensor" => new PickleCallable("torch._utils._rebuild_tensor", a => RebuildTensor(a, 4, 4)),
             "_rebuild_parameter" => new PickleCallable("torch._utils._rebuild_parameter", a => RebuildParameter(a, 3)),
             "_rebuild_parameter_with_state" => new PickleCallable("torch._utils._rebuild_parameter_with_state", a => RebuildParameter(a, 4)),
+            _ => null,
+        };
+    }
+
+    // Plain values checkpoints hold beside tensors: storage types (in persistent ids), dtypes, torch.Size, torch.device.
+    private static object? TorchGlobal(string name)
+    {
+        if (StorageTypes.TryGetValue(name, out var storageDtype)) return new TorchStorageType($"torch.{name}", storageDtype);
+        if (Dtypes.TryGetValue(name, out var dtype)) return dtype;
+        return name switch
+        {
+            "Size" => new PickleCallable("torch.Size", a => a is [object?[] dims] && dims.All(d => d is long)
+                ? dims
+                : throw new ArgumentException("torch.Size takes one tuple of ints")),
+            "device" => new PickleCallable("torch.device", a => a switch
+            {
+                [string type] => type,
+                [string type, long index] => $"{type}:{index}",
+                _ => throw new ArgumentException("torch.device takes (type) or (type, index)"),
+            }),
             _ => null,
         };
     }

@@ -53,6 +53,12 @@ internal static class PthFixtures
             case "bytes":
                 Assert.Equal(Convert.FromHexString(v.GetString()!), Assert.IsType<byte[]>(actual));
                 break;
+            case "dtype":
+                Assert.Equal(ScalarTypeExtensions.Parse(v.GetString()!), Assert.IsType<ScalarType>(actual));
+                break;
+            case "device":
+                Assert.Equal(v.GetString(), Assert.IsType<string>(actual));
+                break;
             case "tuple" or "list":
                 IReadOnlyList<object?> items = tag.Name == "tuple" ? Assert.IsType<object?[]>(actual) : Assert.IsType<List<object?>>(actual);
                 Assert.True(items.Count == v.GetArrayLength(), $"{where}: {items.Count} items, expected {v.GetArrayLength()}");
