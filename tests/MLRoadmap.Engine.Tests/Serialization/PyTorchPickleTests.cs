@@ -11,7 +11,7 @@ namespace MLRoadmap.Tests.Serialization;
 public class PyTorchPickleTests
 {
     public static TheoryData<string> Files() => new(
-        "dtypes.pth", "views.pth", "nested.pth", "resnet_block.pth", "checkpoint.pt", "model_key.pth", "legacy.pth");
+        "dtypes.pth", "views.pth", "nested.pth", "resnet_block.pth", "checkpoint.pt", "model_key.pth", "legacy.pth", "rebuild_v1.pth");
 
     [Theory]
     [MemberData(nameof(Files))]
