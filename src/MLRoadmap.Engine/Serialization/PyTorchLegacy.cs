@@ -15,7 +15,7 @@ internal static class PyTorchLegacy
     private static readonly BigInteger Magic = BigInteger.Parse("119547037146038801333356", System.Globalization.CultureInfo.InvariantCulture);
     private const long ProtocolVersion = 1001;
 
-    public static PyTorchPickle.Contents Load(FileStream file, string path)
+    public static PyTorchPickle.Contents Load(Stream file, string path)
     {
         if (file.Length > Array.MaxLength) throw new FormatException($"{path}: a legacy-format file over {Array.MaxLength} bytes is not supported");
         var data = new byte[file.Length];

@@ -79,20 +79,38 @@ public static class PyTorchPickle
     {
         ArgumentNullException.ThrowIfNull(path);
         using var file = File.OpenRead(path);
+        return Load(file, path);
+    }
+
+    /// <summary>Reads torch.save data from a seekable stream, from its current position; <paramref name="name"/>
+    /// names it in errors and becomes <see cref="Contents.Source"/>.</summary>
+    public static Contents Load(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        if (!stream.CanSeek) throw new ArgumentException("the stream must be seekable (a zip archive is read from its end)", nameof(stream));
+        if (stream.Position != 0)
+        {
+            // ZipArchive and the offsets in errors count from the start of the data.
+            using var rest = new MemoryStream();
+            stream.CopyTo(rest);
+            rest.Position = 0;
+            return Load(rest, name);
+        }
         Span<byte> head = stackalloc byte[4];
-        var n = file.ReadAtLeast(head, 4, throwOnEndOfStream: false);
-        file.Position = 0;
-        if (n == 4 && head.SequenceEqual("PK\u0003\u0004"u8)) return LoadZip(file, path);
-        if (n >= 2 && head[0] == 0x80) return PyTorchLegacy.Load(file, path);
-        if (file.Length >= 262)
+        var n = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        stream.Position = 0;
+        if (n == 4 && head.SequenceEqual("PK\u0003\u0004"u8)) return LoadZip(stream, name);
+        if (n >= 2 && head[0] == 0x80) return PyTorchLegacy.Load(stream, name);
+        if (stream.Length >= 262)
         {
             Span<byte> ustar = stackalloc byte[5];
-            file.Position = 257;
-            file.ReadExactly(ustar);
+            stream.Position = 257;
+            stream.ReadExactly(ustar);
             if (ustar.SequenceEqual("ustar"u8))
-                throw new FormatException($"{path}: a tar archive: the tar-based torch.save format of PyTorch before 0.4 is not supported");
+                throw new FormatException($"{name}: a tar archive: the tar-based torch.save format of PyTorch before 0.4 is not supported");
         }
-        throw new FormatException($"{path}: not a torch.save file (neither a zip archive nor a pickle; first bytes " +
+        throw new FormatException($"{name}: not a torch.save file (neither a zip archive nor a pickle; first bytes " +
                                   $"{Convert.ToHexString(head[..n])})");
     }
 
@@ -103,7 +121,7 @@ public static class PyTorchPickle
         return contents.ToStateDict(prefix);
     }
 
-    private static Contents LoadZip(FileStream file, string path)
+    private static Contents LoadZip(Stream file, string path)
     {
         ZipArchive zip;
         try

@@ -24,6 +24,20 @@ public class PyTorchPickleTests
     }
 
     [Theory]
+    [InlineData("dtypes.pth")]
+    [InlineData("legacy.pth")]
+    public void A_stream_is_read_from_its_position(string file)
+    {
+        byte[] junk = [1, 2, 3, 4, 5, 6, 7];
+        using var stream = new MemoryStream([.. junk, .. File.ReadAllBytes(PthFixtures.Path(file))]);
+        stream.Position = junk.Length;
+        using var contents = PyTorchPickle.Load(stream, "embedded");
+        Assert.Equal("embedded", contents.Source);
+        var stem = Path.GetFileNameWithoutExtension(file);
+        PthFixtures.AssertStructure(PthFixtures.Meta(stem).GetProperty("structure"), contents.Root, stem);
+    }
+
+    [Theory]
     [InlineData("views.pth")]
     [InlineData("legacy.pth")]
     public void Views_share_their_storage_and_keep_their_strides(string file)
