@@ -63,7 +63,8 @@ public static class PyTorchPickle
 
         /// <summary>The state dict in the file, as name → tensor (aliases: dispose the result, and this).</summary>
         /// <remarks>The root itself when it is a dict of tensors (<c>torch.save(model.state_dict())</c>); otherwise
-        /// the first of <see cref="StateDictKeys"/> whose value is a dict of tensors. With <paramref name="prefix"/>
+        /// the value of the first of <see cref="StateDictKeys"/> that is a dict of tensors; otherwise a
+        /// <see cref="FormatException"/> saying what the file holds. With <paramref name="prefix"/>
         /// only the names starting with it are kept, without it ("module." for DataParallel checkpoints, "model." for
         /// Lightning modules, "backbone." for part of a model).</remarks>
         public StateDict ToStateDict(string? prefix = null) => StateDictOf(Root, Source, prefix);
@@ -225,18 +226,26 @@ public static class PyTorchPickle
     {
         if (root is not PickleDict top)
             throw new FormatException($"{source}: holds {PickleFormat.Describe(root)}, not a state dict (a dict of tensors)");
-        if (NonTensorEntry(top) is null) return top;
+        var problem = NonTensorEntry(top);
+        if (problem is null) return top;
+        var rejected = new List<string>();
         foreach (var key in StateDictKeys)
-            if (top.TryGetValue(key, out var inner) && inner is PickleDict d)
+        {
+            if (!top.TryGetValue(key, out var inner)) continue;
+            if (inner is not PickleDict d)
             {
-                var bad = NonTensorEntry(d);
-                if (bad is null) return d;
-                throw new FormatException($"{source}: the '{key}' entry is not a state dict: its entry {bad}");
+                rejected.Add($"'{key}' is {PickleFormat.Describe(inner)}");
+                continue;
             }
+            var why = NonTensorEntry(d);
+            if (why is null) return d;
+            rejected.Add($"'{key}' is not a dict of tensors (its entry {why})");
+        }
         var keys = string.Join(", ", top.Keys.Take(12).Select(PickleFormat.Describe));
         throw new FormatException($"{source}: no state dict found: the top level is a dict with keys [{keys}" +
-                                  $"{(top.Count > 12 ? ", ..." : "")}], not all tensors (entry {NonTensorEntry(top)}), and has " +
-                                  $"no {string.Join(", ", StateDictKeys.Select(k => $"'{k}'"))} entry holding a dict of tensors");
+                                  $"{(top.Count > 12 ? ", ..." : "")}], not all tensors (entry {problem}), and " +
+                                  (rejected.Count > 0 ? string.Join("; ", rejected)
+                                      : $"has no {string.Join(", ", StateDictKeys.Select(k => $"'{k}'"))} entry"));
     }
 
     private static string? NonTensorEntry(PickleDict d)

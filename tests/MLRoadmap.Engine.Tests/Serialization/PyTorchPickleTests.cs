@@ -113,6 +113,27 @@ public class PyTorchPickleTests
     }
 
     [Fact]
+    public void A_checkpoint_entry_that_is_not_a_state_dict_is_passed_over_and_named()
+    {
+        using var contents = PyTorchPickle.Load(PthFixtures.Path("resnet_block.pth"));
+        var weights = (PickleDict)contents.Root!;
+        var notWeights = new PickleDict("dict");
+        notWeights.Set("lr", 0.1);
+        var checkpoint = new PickleDict("dict");
+        checkpoint.Set("epoch", 3L);
+        checkpoint.Set("state_dict", notWeights);
+        checkpoint.Set("model_state_dict", new List<object?>());
+        var e = Assert.Throws<FormatException>(() => PyTorchPickle.StateDictOf(checkpoint, "ckpt", null));
+        Assert.Equal("ckpt: no state dict found: the top level is a dict with keys ['epoch', 'state_dict', 'model_state_dict'], " +
+                     "not all tensors (entry 'epoch' is 3), and 'state_dict' is not a dict of tensors (its entry 'lr' is 0.1); " +
+                     "'model_state_dict' is a list of 0", e.Message);
+
+        checkpoint.Set("model", weights);   // the next key holds the weights
+        using var state = PyTorchPickle.StateDictOf(checkpoint, "ckpt", null);
+        Assert.Equal(weights.Keys.Cast<string>(), state.Keys);
+    }
+
+    [Fact]
     public void A_torchvision_block_loads_strictly_and_computes_what_PyTorch_computed()
     {
         using var block = new BasicBlock();
