@@ -147,14 +147,14 @@ public static class PyTorchPickle
             var byteOrder = zip.GetEntry(prefix + "byteorder");
             if (byteOrder is not null)
             {
-                var order = System.Text.Encoding.ASCII.GetString(ReadEntry(byteOrder, path, 16)).Trim();
+                var order = System.Text.Encoding.ASCII.GetString(ReadEntry(byteOrder, path, 16, file.Length)).Trim();
                 if (order != "little") throw new FormatException($"{path}: byteorder is '{order}'; only little-endian files are supported");
             }
             var versionEntry = zip.GetEntry(prefix + "version") ?? zip.GetEntry(prefix + ".data/version");
-            var version = versionEntry is null ? "?" : System.Text.Encoding.ASCII.GetString(ReadEntry(versionEntry, path, 64)).Trim();
-            var pickle = ReadEntry(pickles[0], path, int.MaxValue);
+            var version = versionEntry is null ? "?" : System.Text.Encoding.ASCII.GetString(ReadEntry(versionEntry, path, 64, file.Length)).Trim();
+            var pickle = ReadEntry(pickles[0], path, int.MaxValue, file.Length);
 
-            using var reader = new TorchPickleReader(path, (key, type, numel) => ReadStorage(zip, prefix, key, type, numel, path));
+            using var reader = new TorchPickleReader(path, (key, type, numel) => ReadStorage(zip, prefix, key, type, numel, path, file.Length));
             try
             {
                 var root = reader.Read(pickle, 0, pickle.Length, pickles[0].FullName, out _);
@@ -168,7 +168,8 @@ public static class PyTorchPickle
         }
     }
 
-    private static Tensor ReadStorage(ZipArchive zip, string prefix, string key, TorchStorageType type, long numel, string path)
+    private static Tensor ReadStorage(ZipArchive zip, string prefix, string key, TorchStorageType type, long numel, string path,
+        long archiveLength)
     {
         var name = prefix + "data/" + key;
         var entry = zip.GetEntry(name) ?? throw new FormatException($"{path}: storage entry '{name}' is missing from the archive");
@@ -176,14 +177,18 @@ public static class PyTorchPickle
         if (entry.Length != expected)
             throw new FormatException($"{path}: storage entry '{name}' is {entry.Length} bytes, but a {type.Name} of {numel} " +
                                       $"elements needs {expected}");
-        var bytes = ReadEntry(entry, path, Array.MaxLength);
+        var bytes = ReadEntry(entry, path, Array.MaxLength, archiveLength);
         return Torch.FromBytes(bytes, [numel], type.Dtype);
     }
 
-    private static byte[] ReadEntry(ZipArchiveEntry entry, string path, int maxBytes)
+    private static byte[] ReadEntry(ZipArchiveEntry entry, string path, int maxBytes, long archiveLength)
     {
         if (entry.Length > maxBytes)
             throw new FormatException($"{path}: entry '{entry.FullName}' is {entry.Length} bytes, more than the {maxBytes} this reader takes");
+        // torch.save stores entries uncompressed; a declared size beyond what the archive could hold is corruption
+        // (or a decompression bomb), refused before allocating for it. Deflate expands at most about 1032 times.
+        if (entry.CompressedLength > archiveLength || entry.Length > Math.Max(entry.CompressedLength, 1) * 1032)
+            throw new FormatException($"{path}: entry '{entry.FullName}' claims {entry.Length} bytes from {entry.CompressedLength} compressed ones");
         var bytes = new byte[entry.Length];
         try
         {

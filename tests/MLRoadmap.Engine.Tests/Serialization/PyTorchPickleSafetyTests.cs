@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using MLRoadmap.NN;
 using MLRoadmap.Serialization;
@@ -148,6 +149,24 @@ public class PyTorchPickleSafetyTests
         Assert.Equal(2, e.Offset);
         Assert.Equal($"{path}: dtypes/data.pkl: offset 2: unknown or unsupported opcode 0xff: not a pickle opcode", e.Message);
         File.Delete(path);
+    }
+
+    [Fact]
+    public void An_entry_claiming_more_bytes_than_its_data_can_hold_is_refused_before_allocating()
+    {
+        // Patch the central directory record of dtypes/data.pkl (stored: compressed = uncompressed size) to claim
+        // almost 2 GiB uncompressed.
+        var bytes = File.ReadAllBytes(PthFixtures.Path("dtypes.pth"));
+        var name = "dtypes/data.pkl"u8;
+        var at = -1;
+        for (var i = 0; i + 46 + name.Length <= bytes.Length && at < 0; i++)
+            if (BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i)) == 0x02014b50 && bytes.AsSpan(i + 46, name.Length).SequenceEqual(name))
+                at = i;
+        Assert.True(at >= 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(at + 24), 0x7fff0000);
+        using var stream = new MemoryStream(bytes);
+        var e = Assert.Throws<FormatException>(() => PyTorchPickle.Load(stream, "bomb.pth"));
+        Assert.Contains("entry 'dtypes/data.pkl' claims 2147418112 bytes from", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
