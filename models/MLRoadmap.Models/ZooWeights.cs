@@ -39,7 +39,8 @@ public static class ZooWeights
     /// <param name="adaptFirstConv">When the model reads C channels and the weights' first convolution reads C′ ≠ C:
     /// for C = 1 its weight is summed over the input channels (a gray image then gives the response the RGB image
     /// with that gray level in every channel gave); otherwise the channels are repeated cyclically up to C and scaled
-    /// by C′/C, keeping the response to a uniform image. false: such a weight is a shape mismatch.</param>
+    /// by C′/C, which keeps the response to a uniform image when C is a multiple of C′ (and roughly otherwise).
+    /// false: such a weight is a shape mismatch.</param>
     public static BackboneLoadReport LoadBackbone(ImageClassifier model, IReadOnlyDictionary<string, Tensor> state,
         bool adaptFirstConv = true)
     {
