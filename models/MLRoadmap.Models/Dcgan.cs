@@ -48,20 +48,6 @@ public sealed record DcganOptions : ModelOptions
         if (DiscriminatorWidth < 1) throw Bad(nameof(DiscriminatorWidth), DiscriminatorWidth, "must be at least 1");
         if (LeakySlope < 0 || !double.IsFinite(LeakySlope)) throw Bad(nameof(LeakySlope), LeakySlope, "must be ≥ 0");
     }
-
-    // The DCGAN paper's initialisation: every convolution N(0, 0.02), batch-norm scales N(1, 0.02), shifts 0.
-    internal static void Initialise(Module model)
-    {
-        foreach (var module in model.Modules())
-        {
-            if (module is ConvNd conv) Init.Normal_(conv.Weight, 0, 0.02);
-            else if (module is BatchNorm2d bn)
-            {
-                Init.Normal_(bn.Weight!, 1, 0.02);
-                Init.Zeros_(bn.Bias!);
-            }
-        }
-    }
 }
 
 /// <summary>
@@ -88,7 +74,7 @@ public sealed class DcganGenerator : Module<Tensor, Tensor>
             layers.AddRange([new ConvTranspose2d(width, width / 2, 4, 2, 1, bias: false), new BatchNorm2d(width / 2), new ReLU(inplace: true)]);
         layers.AddRange([new ConvTranspose2d(width, o.InChannels, 4, 2, 1, bias: false), new Tanh()]);
         Main = RegisterModule("main", new Sequential(layers));
-        DcganOptions.Initialise(this);
+        PaperInit.Apply(this);
     }
 
     public DcganOptions Options { get; }
@@ -112,7 +98,8 @@ public sealed class DcganGenerator : Module<Tensor, Tensor>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         using var scope = Torch.NewDisposeScope();
-        var z = Torch.Randn([n, Options.LatentDim], device: Parameters().First().Device);
+        var weight = ((ConvNd)Main[0]).Weight;                        // the first layer: z's dtype and device
+        var z = Torch.Randn([n, Options.LatentDim], weight.Dtype, weight.Device);
         return Forward(z).MoveToOuterScope();
     }
 }
@@ -140,7 +127,7 @@ public sealed class DcganDiscriminator : Module<Tensor, Tensor>
             layers.AddRange([new Conv2d(width, width * 2, 4, 2, 1, bias: false), new BatchNorm2d(width * 2), new LeakyReLU(o.LeakySlope, inplace: true)]);
         layers.Add(new Conv2d(width, 1, size, 1, 0, bias: false));
         Main = RegisterModule("main", new Sequential(layers));
-        DcganOptions.Initialise(this);
+        PaperInit.Apply(this);
     }
 
     public DcganOptions Options { get; }
@@ -156,5 +143,23 @@ public sealed class DcganDiscriminator : Module<Tensor, Tensor>
                                         $"got [{string.Join(", ", input.Shape)}]", nameof(input));
         using var scope = Torch.NewDisposeScope();
         return Main.Forward(input).Flatten().MoveToOuterScope();   // (B, 1, 1, 1) → (B)
+    }
+}
+
+// The DCGAN paper's initialisation: every convolution N(0, 0.02), batch-norm scales N(1, 0.02), shifts 0, visiting
+// modules in order (PyTorch's example applies it the same way, so seeded weights agree).
+internal static class PaperInit
+{
+    public static void Apply(Module model)
+    {
+        foreach (var module in model.Modules())
+        {
+            if (module is ConvNd conv) Init.Normal_(conv.Weight, 0, 0.02);
+            else if (module is BatchNorm2d bn)
+            {
+                Init.Normal_(bn.Weight!, 1, 0.02);
+                Init.Zeros_(bn.Bias!);
+            }
+        }
     }
 }
