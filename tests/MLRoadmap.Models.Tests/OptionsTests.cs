@@ -1,0 +1,51 @@
+using MLRoadmap.Models;
+using MLRoadmap.Models.Layers;
+using MLRoadmap.NN;
+using MLRoadmap.Tests.Support;
+
+namespace MLRoadmap.Tests.Models;
+
+/// <summary>The family options beyond classes and channels do what they say.</summary>
+[Collection(SerialTests.Name)]
+public class OptionsTests
+{
+    [Fact]
+    public void MobileNetV2_width_multiplier_rounds_channels_as_torchvision()
+    {
+        using var model = new MobileNetV2(new MobileNetV2Options { WidthMult = 0.5 });
+        var expected = ZooFixtures.Meta("mobilenet_v2_width0.5").GetProperty("shapes").EnumerateArray()
+            .Select(e => (e[0].GetString()!, e[1].EnumerateArray().Select(d => d.GetInt64()).ToArray())).ToList();
+        using var state = model.StateDict();
+        Assert.Equal(expected.Select(e => e.Item1), state.Keys);
+        foreach (var (key, shape) in expected) Assert.True(shape.SequenceEqual(state[key].Shape), $"{key}: [{string.Join(", ", state[key].Shape)}]");
+    }
+
+    [Fact]
+    public void ResNet_zero_init_residual_zeroes_each_blocks_last_norm()
+    {
+        using var model = ResNet.ResNet50(new ResNetOptions { ZeroInitResidual = true });
+        var blocks = model.Modules().OfType<ResidualBlock>().ToList();
+        Assert.Equal(16, blocks.Count);
+        foreach (var block in blocks)
+        {
+            using var scope = Torch.NewDisposeScope();
+            Assert.Equal(0, block.LastBn.Weight!.Abs().Sum().Item<float>());
+        }
+        // Then every block starts as the identity on its shortcut: a stage without downsampling leaves ReLU'd input as is.
+        using var s = Torch.NewDisposeScope();
+        model.Eval();
+        var x = Torch.Rand([1, 256, 4, 4]);
+        Compare.Exact(model.Stages[0][1].Forward(x), x, "layer1.1 with its last norm at zero");
+    }
+
+    [Fact]
+    public void Vgg_without_torchvisions_init_keeps_pytorchs_layer_defaults()
+    {
+        using var model = Vgg.Vgg11(new VggOptions { InitWeights = false, NumClasses = 10 });
+        using var scope = Torch.NewDisposeScope();
+        var head = model.Classifier;
+        Assert.True(head.Bias!.Abs().Sum().Item<float>() > 0, "nn.Linear's default bias is uniform, not zero");
+        var bound = 1 / Math.Sqrt(head.InFeatures);
+        Assert.True(head.Weight.Abs().Max().Item<float>() <= bound);
+    }
+}
