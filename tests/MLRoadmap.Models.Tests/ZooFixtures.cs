@@ -65,7 +65,9 @@ internal static class ZooFixtures
         if (!File.Exists(stamp) || !File.Exists(Path.Combine(WeightsDirectory, name + ".safetensors"))
             || !File.Exists(Path.Combine(WeightsDirectory, name + ".pth"))) return false;
         using var doc = JsonDocument.Parse(File.ReadAllText(stamp));
-        return doc.RootElement.GetProperty("weights_sha256").GetString() == Meta(name).GetProperty("weights_sha256").GetString();
+        // "pth": the .pth holds the weights as initialised (older caches saved them after a training-mode forward).
+        return doc.RootElement.GetProperty("weights_sha256").GetString() == Meta(name).GetProperty("weights_sha256").GetString()
+               && doc.RootElement.TryGetProperty("pth", out var pth) && pth.GetString() == "initial-weights";
     }
 
     private static void Generate(IReadOnlyList<string> names)
