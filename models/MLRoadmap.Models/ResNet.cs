@@ -35,7 +35,8 @@ public enum ResNetBlock
 /// </summary>
 /// <remarks>A 7x7 stride-2 stem and a stride-2 max pool (/4), then four stages of residual blocks at 64, 128,
 /// 256, 512 "planes", each stage after the first halving the resolution (/32 in all), then global average pooling
-/// and one linear layer. Any input of at least about 32x32 works.</remarks>
+/// and one linear layer. Any input size works (the pooling is adaptive); from 32x32 down, the last stage sees 1x1
+/// maps.</remarks>
 public sealed class ResNet : ImageClassifier
 {
     public ResNet(ResNetBlock block, IReadOnlyList<int> blocksPerStage, ResNetOptions? options = null)
