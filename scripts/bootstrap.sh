@@ -39,6 +39,7 @@ packages=(
   cmake g++ make                                  # the native shim's build
   libjpeg62-turbo-dev libpng-dev                  # image decoding in the shim (src/Native/image.cpp)
   dataset-fashion-mnist fortunes python3-vega-datasets  # data the recipes use
+  python3-torchvision                             # the oracle some tests run (torchvision parity of the model zoo)
 )
 if [[ -z "${LIBTORCH:-}" && -z "${Torch_DIR:-}" ]]; then packages=(libtorch-dev "${packages[@]}"); fi
 

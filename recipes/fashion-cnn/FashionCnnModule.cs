@@ -21,12 +21,12 @@ public sealed class FashionCnnModule : TrainingModule
     private readonly FashionCnnConfig _config;
     private readonly int _classes;
 
-    public FashionCnnModule(FashionCnnConfig config, int channels, int classes)
+    public FashionCnnModule(FashionCnnConfig config, int channels, int classes, int imageSize)
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
         _classes = classes;
-        _net = RegisterModule("net", CnnModel.Create(config.Model, channels, classes));
+        _net = RegisterModule("net", CnnModel.Create(config.Model, channels, classes, imageSize));
         RegisterBuffer("pixel_mean", Torch.Zeros([1, channels, 1, 1]));
         RegisterBuffer("pixel_std", Torch.Ones([1, channels, 1, 1]));
         _valAccuracy = RegisterMetric("val_acc", new Accuracy(classes));

@@ -28,7 +28,8 @@ public sealed class FashionCnnRecipe : Recipe<FashionCnnConfig>
     public override TrainingModule CreateModule(FashionCnnConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var module = new FashionCnnModule(config, Shape(config).Channels, classes: 10);
+        var (channels, size) = Shape(config);
+        var module = new FashionCnnModule(config, channels, classes: 10, size);
         var (mean, std) = Statistics(config);
         module.SetStatistics(mean, std);
         return module;
