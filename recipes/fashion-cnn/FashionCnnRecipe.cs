@@ -63,7 +63,7 @@ public sealed class FashionCnnRecipe : Recipe<FashionCnnConfig>
             if ((splits & DataSplits.Fit) != 0)
             {
                 using var all = ImageSets.Load(directory, config.Data.Format, train: true, config.Data.Limit);
-                var (trainSet, valSet) = ImageSets.Split(all, config.Data.ValFraction, config.Data.SplitSeed);
+                var (trainSet, valSet) = RandomSplit.TrainVal(all.Data, config.Data.ValFraction, config.Data.SplitSeed);
                 owned.Add(trainSet);
                 owned.Add(valSet);
                 if (splits.HasFlag(DataSplits.Train)) train = new DataLoader(trainSet, Options(config, shuffle: true, Augmentation(config)));

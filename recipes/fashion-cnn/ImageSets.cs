@@ -44,24 +44,4 @@ public static class ImageSets
     // MNIST and Fashion-MNIST share a format; Debian's folder (and the usual download) says which it is.
     private static bool IsFashion(string directory) =>
         Path.GetFullPath(directory).Contains("fashion", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Splits off a validation set at random: a permutation drawn from <paramref name="seed"/> alone.</summary>
-    public static (TensorDataset Train, TensorDataset Val) Split(LabeledDataset all, double valFraction, ulong seed)
-    {
-        ArgumentNullException.ThrowIfNull(all);
-        var n = all.Count;
-        var valCount = Math.Max(1, (int)Math.Round(n * valFraction));
-        if (valCount >= n) throw new ArgumentException($"{n} examples leave none for training after {valCount} for validation; raise data.limit");
-        var order = new int[n];
-        for (var i = 0; i < n; i++) order[i] = i;
-        new DataRandom(seed, 0, 0).Shuffle(order);
-        using var scope = Torch.NewDisposeScope();
-        return (Take(all.Data, order.AsSpan(valCount)), Take(all.Data, order.AsSpan(0, valCount)));
-    }
-
-    private static TensorDataset Take(TensorDataset all, ReadOnlySpan<int> rows)
-    {
-        var index = Torch.Tensor(rows.ToArray().Select(i => (long)i).ToArray());
-        return new TensorDataset([.. all.Tensors.Select(t => t.IndexSelect(0, index))]);
-    }
 }

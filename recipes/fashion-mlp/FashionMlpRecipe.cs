@@ -30,7 +30,7 @@ public sealed class FashionMlpRecipe : Recipe<FashionMlpConfig>
             if ((splits & DataSplits.Fit) != 0)
             {
                 using var all = FashionMnist.Load(directory, train: true, config.Data.Limit);
-                var (trainSet, valSet) = FashionMnist.Split(all, config.Data.ValFraction, config.Data.SplitSeed);
+                var (trainSet, valSet) = RandomSplit.TrainVal(all, config.Data.ValFraction, config.Data.SplitSeed);
                 owned.Add(trainSet);
                 owned.Add(valSet);
                 if (splits.HasFlag(DataSplits.Train))

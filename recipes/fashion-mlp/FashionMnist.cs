@@ -34,25 +34,4 @@ public static class FashionMnist
                 throw new InvalidDataException($"{directory}: label {max.Item<long>()} is not a Fashion-MNIST class (0-9)");
         return new TensorDataset(images, labels);
     }
-
-    /// <summary>Splits a dataset into (train, val) at random: a permutation drawn from <paramref name="seed"/> alone,
-    /// its first <c>round(N · valFraction)</c> examples (at least one) for validation.</summary>
-    public static (TensorDataset Train, TensorDataset Val) Split(TensorDataset all, double valFraction, ulong seed)
-    {
-        ArgumentNullException.ThrowIfNull(all);
-        var n = all.Count;
-        var valCount = Math.Max(1, (int)Math.Round(n * valFraction));
-        if (valCount >= n) throw new ArgumentException($"{n} examples leave none for training after {valCount} for validation; raise data.limit");
-        var order = new int[n];
-        for (var i = 0; i < n; i++) order[i] = i;
-        new DataRandom(seed, 0, 0).Shuffle(order);
-        using var scope = Torch.NewDisposeScope();
-        return (Take(all, order.AsSpan(valCount)), Take(all, order.AsSpan(0, valCount)));
-    }
-
-    private static TensorDataset Take(TensorDataset all, ReadOnlySpan<int> rows)
-    {
-        var index = Torch.Tensor(rows.ToArray().Select(i => (long)i).ToArray());
-        return new TensorDataset([.. all.Tensors.Select(t => t.IndexSelect(0, index))]);
-    }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using MLRoadmap.Data;
 using MLRoadmap.Recipes.FashionMlp;
 
 namespace MLRoadmap.Tests.Cli;
@@ -15,9 +16,9 @@ public sealed class FashionMlpDataTests : IDisposable
     public void The_split_partitions_the_training_file_the_same_way_every_time()
     {
         using var all = FashionMnist.Load("/usr/share/datasets/fashion-mnist", train: true, limit: 1000);
-        var (train, val) = FashionMnist.Split(all, 0.1, seed: 0);
-        var (train2, val2) = FashionMnist.Split(all, 0.1, seed: 0);
-        var (_, otherVal) = FashionMnist.Split(all, 0.1, seed: 1);
+        var (train, val) = RandomSplit.TrainVal(all, 0.1, seed: 0);
+        var (train2, val2) = RandomSplit.TrainVal(all, 0.1, seed: 0);
+        var (_, otherVal) = RandomSplit.TrainVal(all, 0.1, seed: 1);
         using (train)
         using (val)
         using (train2)
