@@ -38,6 +38,31 @@ public class OptionsTests
         Compare.Exact(model.Stages[0][1].Forward(x), x, "layer1.1 with its last norm at zero");
     }
 
+    [Theory]
+    [InlineData("resnet18")]
+    [InlineData("resnet50")]
+    public void ResNet_width_scales_every_channel_count_and_keeps_torchvisions_keys(string name)
+    {
+        var options = (ResNetOptions)ModelRegistry.DefaultOptions(name);
+        using var full = (ResNet)ModelRegistry.Create(name, options);
+        using var narrow = (ResNet)ModelRegistry.Create(name, options with { Width = 16 });
+        using var fullState = full.StateDict();
+        using var narrowState = narrow.StateDict();
+        Assert.Equal(fullState.Keys, narrowState.Keys);
+        foreach (var (key, t) in fullState)
+        {
+            // A quarter of every channel count (the first two dims; kernels keep their size), except what the options
+            // fix: conv1's 3 input channels and fc's 1000 outputs.
+            var expected = t.Shape.Select((d, i) =>
+                i > 1 || key == "conv1.weight" && i == 1 || key.StartsWith("fc.", StringComparison.Ordinal) && i == 0 ? d : d / 4);
+            Assert.True(expected.SequenceEqual(narrowState[key].Shape), $"{key}: [{string.Join(", ", narrowState[key].Shape)}]");
+        }
+        Assert.Equal(full.NumFeatures / 4, narrow.NumFeatures);
+        using var scope = Torch.NewDisposeScope();
+        Assert.Equal([2, 1000], narrow.Forward(Torch.Rand([2, 3, 32, 32])).Shape);
+        Assert.Throws<ArgumentException>(() => new ResNetOptions { Width = 0 }.Validate());
+    }
+
     [Fact]
     public void Vgg_without_torchvisions_init_keeps_pytorchs_layer_defaults()
     {

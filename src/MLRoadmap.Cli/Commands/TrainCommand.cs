@@ -11,7 +11,7 @@ namespace MLRoadmap.Cli.Commands;
 /// <summary>
 /// `mlroadmap train RECIPE [options]`: trains a recipe into a run directory. The configuration is the recipe's
 /// defaults, then --config FILE, then each --set key=value, then the dedicated flags (--epochs, --batch-size, --lr,
-/// --seed, --device); it is checked completely before anything loads. --resume RUN continues a run exactly where
+/// --seed, --device, --weights); it is checked completely before anything loads. --resume RUN continues a run exactly where
 /// its newest checkpoint was taken, with the run's own configuration (flags and --set may still change keys, e.g.
 /// trainer.max_epochs to train longer). Ctrl-C writes a checkpoint and exits with 130.
 /// </summary>
@@ -29,7 +29,12 @@ internal static class TrainCommand
         var set = Cli.Set();
         var runDir = new Option<string?>("--run-dir") { Description = "Where the run goes (default runs/RECIPE-yyyyMMdd-HHmmss).", HelpName = "dir" };
         var resume = new Option<string?>("--resume") { Description = "Continue this run directory (or checkpoint) from its newest checkpoint.", HelpName = "run" };
-        var command = new Command("train", "Train a recipe.") { recipe, device, epochs, batchSize, lr, seed, config, set, runDir, resume };
+        var weights = new Option<string?>("--weights")
+        {
+            Description = "Pretrained weights to start from, a .pth or .safetensors state dict (model.weights; recipes that fine-tune).",
+            HelpName = "file",
+        };
+        var command = new Command("train", "Train a recipe.") { recipe, device, epochs, batchSize, lr, seed, weights, config, set, runDir, resume };
         command.SetAction(parse => Cli.Guard(parse, () =>
         {
             var flags = new List<ConfigEntry>();
@@ -42,6 +47,8 @@ internal static class TrainCommand
             Flag(lr, "optim.lr");
             Flag(seed, "seed");
             Flag(device, "trainer.device");
+            // An absolute path, so the run's config.json names the file whatever directory it is read from.
+            if (parse.GetValue(weights) is { } w) flags.Add(new ConfigEntry(WeightsKey, w == "none" ? w : Path.GetFullPath(w), weights.Name));
             return Run(parse.GetValue(recipe)!, parse.GetValue(config), parse.GetValue(set) ?? [], flags,
                 parse.GetValue(runDir), parse.GetValue(resume));
         }));
@@ -51,6 +58,9 @@ internal static class TrainCommand
     private static int Run(string recipeName, string? configFile, string[] sets, List<ConfigEntry> flags, string? runDir, string? resume)
     {
         var recipe = Cli.Recipe(Cli.Recipes(), recipeName);
+        if (flags.Any(f => f.Key == WeightsKey) && !ConfigSchema.For(recipe.ConfigType).TryGetKey(WeightsKey, out _))
+            throw new UsageException($"recipe {recipe.Name} takes no pretrained weights (it has no {WeightsKey} key); " +
+                                     "--weights is for recipes that fine-tune, such as transfer-resnet");
         var entries = new List<ConfigEntry>();
         string? resumeFrom = null;
         if (resume is not null)
@@ -93,6 +103,9 @@ internal static class TrainCommand
         Report(recipe, trainer, result, runDir, clock.Elapsed);
         return result.Status == FitStatus.Interrupted ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
+
+    /// <summary>The key --weights sets.</summary>
+    private const string WeightsKey = "model.weights";
 
     // --resume RUN or --resume RUN/checkpoints/NAME: the run directory, and what Fit resumes from.
     private static (string RunDir, string ResumeFrom) ResumeTarget(string resume, string? runDir)
