@@ -1,4 +1,5 @@
 using MLRoadmap.Data;
+using MLRoadmap.Training.Recipes;
 
 namespace MLRoadmap.Recipes.TransferResnet;
 
@@ -61,10 +62,10 @@ public sealed class FolderData
     {
         ArgumentNullException.ThrowIfNull(text);
         var names = text.Split(',').Select(n => n.Trim()).ToList();
-        if (names.Any(n => n.Length == 0)) throw new Training.Recipes.ConfigException($"data.classes='{text}' has an empty name");
-        if (names.Count < 2) throw new Training.Recipes.ConfigException($"data.classes='{text}' names {names.Count} class; a classifier needs two or more");
+        if (names.Any(n => n.Length == 0)) throw new ConfigException($"data.classes='{text}' has an empty name");
+        if (names.Count < 2) throw new ConfigException($"data.classes='{text}' names {names.Count} class; a classifier needs two or more");
         var repeated = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (repeated is not null) throw new Training.Recipes.ConfigException($"data.classes names '{repeated.Key}' twice");
+        if (repeated is not null) throw new ConfigException($"data.classes names '{repeated.Key}' twice");
         return names;
     }
 

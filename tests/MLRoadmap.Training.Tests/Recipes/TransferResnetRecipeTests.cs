@@ -138,8 +138,11 @@ public sealed class TransferResnetRecipeTests(TransferResnetRecipeTests.FolderRu
         var script = Path.Combine(Repo.Root, "tests", "MLRoadmap.Training.Tests", "Recipes", "transfer_resnet_fixtures.py");
         var (code, output) = Repo.Run("/usr/bin/python3", $"\"{script}\" pth \"{pth}\"", timeoutMs: 120_000);
         Assert.True(code == 0, $"/usr/bin/python3 with torchvision is needed to write torchvision's resnet18.pth: {output}");
-        var run = CliProcess.Run($"train transfer-resnet --weights resnet18.pth {Small} --set model.width=64 --epochs 1 " +
-                                 "--set finetune.train_bn=false --set trainer.limit_train_batches=2 --run-dir pth", runs.Root);
+        // The settings torchvision's weights need come from the recipe's torchvision.yaml; only the size is cut down.
+        var yaml = Path.Combine(Repo.Root, "recipes", "transfer-resnet", "torchvision.yaml");
+        var run = CliProcess.Run($"train transfer-resnet --config \"{yaml}\" --weights resnet18.pth --set data.path=data --set data.image_size=32 " +
+                                 "--set data.crop_padding=2 --batch-size 4 --epochs 1 --set finetune.train_bn=false --set trainer.limit_train_batches=2 " +
+                                 "--device cpu --run-dir pth", runs.Root);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("loaded 120 entries; skipped the state's classifier (fc.weight, fc.bias)", run.Stdout, StringComparison.Ordinal);
         // Frozen all through: the checkpoint's backbone is torchvision's weights, every entry bit for bit.
