@@ -59,4 +59,7 @@ public sealed record CnnSettings
 
     [Setting("0.1 label smoothing: a small, consistent gain for CNNs on Fashion-MNIST", Min = 0, Max = 0.5)]
     public double LabelSmoothing { get; init; } = 0.1;
+
+    [Setting("true: validation, test and predict average the logits of each image and its mirror image (only when data.flip trains with mirrors)")]
+    public bool FlipTta { get; init; } = true;
 }

@@ -52,6 +52,17 @@ public sealed class FashionCnnModule : TrainingModule
         return _net.Forward(x);
     }
 
+    /// <summary>Logits for evaluation: with <c>model.flip_tta</c> (and flips in training), the mean of the logits of
+    /// each image and its mirror image, the test-time augmentation airbench uses.</summary>
+    public Tensor Evaluate(Tensor pixels)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        if (!(_config.Model.FlipTta && _config.Data.Flip)) return Forward(pixels);
+        using var scope = Torch.NewDisposeScope();
+        var mirrored = pixels.Flip(3);                                      // (B, C, H, W), W reversed
+        return Forward(pixels).Add(Forward(mirrored)).Mul(0.5).MoveToOuterScope();
+    }
+
     public override IReadOnlyList<OptimizerConfig> ConfigureOptimizers()
     {
         var opt = new AdamW(Parameters(), lr: _config.Optim.Lr, weightDecay: _config.Optim.WeightDecay);
@@ -71,7 +82,7 @@ public sealed class FashionCnnModule : TrainingModule
     public override void ValidationStep(Batch batch, int batchIndex)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var logits = Forward(batch.Input);
+        var logits = Evaluate(batch.Input);
         Log("val_loss", F.CrossEntropy(logits, batch.Target));
         _valAccuracy.Update(logits, batch.Target);
         Log("val_acc", _valAccuracy, progressBar: true);
@@ -80,7 +91,7 @@ public sealed class FashionCnnModule : TrainingModule
     public override void TestStep(Batch batch, int batchIndex)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var logits = Forward(batch.Input);
+        var logits = Evaluate(batch.Input);
         Log("test_loss", F.CrossEntropy(logits, batch.Target));
         _testAccuracy.Update(logits, batch.Target);
         Log("test_acc", _testAccuracy);
@@ -90,7 +101,7 @@ public sealed class FashionCnnModule : TrainingModule
     public override Tensor PredictStep(Batch batch, int batchIndex)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return Forward(batch.Input).Softmax(-1);
+        return Evaluate(batch.Input).Softmax(-1);
     }
 
     public int Classes => _classes;

@@ -44,13 +44,7 @@ public sealed class FashionCnnRecipe : Recipe<FashionCnnConfig>
         _ => ([0.1307], [0.3081]),
     };
 
-    // "fashion", "mnist" or "cifar10": which set data.path holds.
-    private static string Kind(FashionCnnConfig config)
-    {
-        var format = config.Data.Format == "auto" ? ImageSets.Detect(config.Data.Path!) : config.Data.Format;
-        if (format == "cifar10") return "cifar10";
-        return Path.GetFullPath(config.Data.Path!).Contains("fashion", StringComparison.OrdinalIgnoreCase) ? "fashion" : "mnist";
-    }
+    private static string Kind(FashionCnnConfig config) => ImageSets.Kind(config.Data.Path!, config.Data.Format);
 
     public override RecipeData LoadData(FashionCnnConfig config, DataSplits splits)
     {
