@@ -1,5 +1,6 @@
 using MLRoadmap.Data;
 using MLRoadmap.Metrics;
+using MLRoadmap.Models;
 using MLRoadmap.NN;
 using MLRoadmap.Optim;
 using MLRoadmap.Optim.Schedulers;
@@ -15,7 +16,7 @@ namespace MLRoadmap.Recipes.FashionCnn;
 /// </summary>
 public sealed class FashionCnnModule : TrainingModule
 {
-    private readonly Module<Tensor, Tensor> _net;
+    private readonly SmallCnn _net;
     private readonly Accuracy _valAccuracy;
     private readonly Accuracy _testAccuracy;
     private readonly FashionCnnConfig _config;
@@ -51,6 +52,21 @@ public sealed class FashionCnnModule : TrainingModule
         var x = pixels.To(ScalarType.Float32).Sub(buffers["pixel_mean"]).Div(buffers["pixel_std"]);
         return _net.Forward(x);
     }
+
+    /// <summary>(B, C, H, W) pixels, uint8 or float in 0..255 → (B, <see cref="FeatureCount"/>): the last convolution
+    /// block's channels averaged over the map, the pooled penultimate features (as Inception's pool3 is for FID) that
+    /// the generative recipes measure Fréchet distances on.</summary>
+    public Tensor Features(Tensor pixels)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        using var scope = Torch.NewDisposeScope();
+        var buffers = NamedBuffers(recurse: false).ToDictionary(b => b.Name, b => b.Buffer);
+        var x = pixels.To(ScalarType.Float32).Sub(buffers["pixel_mean"]).Div(buffers["pixel_std"]);
+        return _net.ForwardFeatures(x).Mean([2, 3]).MoveToOuterScope();   // (B, F, h, w) → (B, F)
+    }
+
+    /// <summary>The length of <see cref="Features"/>' vectors (the last block's width).</summary>
+    public int FeatureCount => (int)_net.NumFeatures;
 
     public override IReadOnlyList<OptimizerConfig> ConfigureOptimizers()
     {
