@@ -18,31 +18,36 @@ namespace MLRoadmap.Metrics;
 /// covariances are singular (fewer samples than dimensions, dead features). Compared with SciPy's <c>sqrtm</c> in
 /// tests/fixtures/fid.</para>
 /// <para>State: <c>real_mean</c>, <c>fake_mean</c> [D] float64, <c>real_comoment</c>, <c>fake_comoment</c> [D, D]
-/// float64, <c>real_count</c>, <c>fake_count</c>.</para>
+/// float64, <c>real_count</c>, <c>fake_count</c>; with D taken from the data, a state dict of any D loads.</para>
 /// </remarks>
 public sealed class FrechetDistance : Metric
 {
     private const double MachineEpsilon = 2.220446049250313e-16;   // 2⁻⁵², float64's (not .NET's double.Epsilon, the smallest subnormal)
     private readonly MetricState _state;
 
-    /// <param name="features">D, the length of each feature vector.</param>
-    public FrechetDistance(int features)
+    /// <param name="features">D, the length of each feature vector; null takes it from the first batch after each
+    /// reset (a feature extractor chosen at run time).</param>
+    public FrechetDistance(int? features = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
-        Features = features;
+        if (features is { } d) ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
+        _fixed = features;
         _state = new MetricState(Name);
+        long size = features ?? -1;
         foreach (var side in new[] { "real", "fake" })
         {
-            _state.AddTensor($"{side}_mean", [features], ScalarType.Float64);
-            _state.AddTensor($"{side}_comoment", [features, features], ScalarType.Float64);
+            _state.AddTensor($"{side}_mean", [size], ScalarType.Float64);
+            _state.AddTensor($"{side}_comoment", [size, size], ScalarType.Float64);
             _state.AddCount($"{side}_count");
         }
     }
 
+    private readonly int? _fixed;
+
     public override string Name => "fid";
 
-    /// <summary>D, the length of each feature vector.</summary>
-    public int Features { get; }
+    /// <summary>D, the length of each feature vector: as constructed, else as the batches since the last reset had
+    /// (0 before the first).</summary>
+    public int Features => _fixed ?? (int)_state["real_mean"].Size(0);
 
     /// <summary>Feature vectors seen of real data since the last reset.</summary>
     public long RealCount => _state.Count("real_count");
@@ -69,8 +74,9 @@ public sealed class FrechetDistance : Metric
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(features);
         ObjectDisposedException.ThrowIf(features.IsDisposed, features);
-        if (features.Dim != 2 || features.Size(1) != Features)
-            throw new ArgumentException($"{Name}: {side} features must be (N, {Features}), got [{string.Join(", ", features.Shape)}]", nameof(features));
+        var expected = Features == 0 ? "D" : Features.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (features.Dim != 2 || (Features != 0 && features.Size(1) != Features) || features.Size(1) == 0)
+            throw new ArgumentException($"{Name}: {side} features must be (N, {expected}), got [{string.Join(", ", features.Shape)}]", nameof(features));
         if (!features.Dtype.IsFloatingPoint())
             throw new ArgumentException($"{Name}: features must be floating point, got {features.Dtype.TorchName()}", nameof(features));
         var rows = features.Size(0);
@@ -78,6 +84,15 @@ public sealed class FrechetDistance : Metric
         using var noGrad = Torch.NoGrad();
         using var scope = Torch.NewDisposeScope();
         _state.MoveTo(features.Device);
+        if (Features == 0)
+        {
+            var d = features.Size(1);   // the first batch since a reset fixes D for both sides
+            foreach (var s in new[] { "real", "fake" })
+            {
+                _state.Set($"{s}_mean", Torch.Zeros([d], ScalarType.Float64, features.Device));
+                _state.Set($"{s}_comoment", Torch.Zeros([d, d], ScalarType.Float64, features.Device));
+            }
+        }
         double before = _state.Count($"{side}_count"), after = before + rows;
         var x = features.Detach().To(ScalarType.Float64);                 // (N, D)
         var batchMean = x.Mean(0);                                          // (D)

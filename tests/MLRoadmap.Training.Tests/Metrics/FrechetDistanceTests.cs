@@ -113,8 +113,9 @@ public sealed class FrechetDistanceTests
             saved = first.StateDict();
         }
         Assert.Equal(["real_mean", "real_comoment", "real_count", "fake_mean", "fake_comoment", "fake_count"], saved.Keys);
-        using var second = new FrechetDistance(128);
+        using var second = new FrechetDistance();   // D comes with the state
         second.LoadStateDict(saved);
+        Assert.Equal(128, second.Features);
         Stream(second, name, "real", from: 3);
         Stream(second, name, "fake", from: 2);
         Close(second.Compute(), name, "resumed");
@@ -122,6 +123,27 @@ public sealed class FrechetDistanceTests
         second.Reset();
         Assert.Equal(0, second.RealCount);
         Assert.Throws<InvalidOperationException>(() => second.Compute());
+    }
+
+    [Fact]
+    public void Without_a_feature_count_it_takes_D_from_the_first_batch_after_each_reset()
+    {
+        using var fid = new FrechetDistance();
+        Assert.Equal(0, fid.Features);
+        Stream(fid, "small", "fake");
+        Stream(fid, "small", "real");
+        Assert.Equal(6, fid.Features);
+        Close(fid.Compute(), "small", "D from the data");
+        using (Torch.NewDisposeScope())
+        {
+            var e = Assert.Throws<ArgumentException>(() => fid.UpdateReal(Torch.Zeros([2, 5])));
+            Assert.Contains("(N, 6)", e.Message, StringComparison.Ordinal);
+        }
+        fid.Reset();
+        Assert.Equal(0, fid.Features);
+        Stream(fid, "d128_relu", "real");
+        Stream(fid, "d128_relu", "fake");
+        Close(fid.Compute(), "d128_relu", "another D after a reset");
     }
 
     [Fact]
