@@ -187,7 +187,7 @@ public sealed class DcganModule : TrainingModule
     {
         if (_classifier is not null) return _classifier;
         _classifier = FidClassifier.Resolve(_config.Fid, _config.Data, _config.Trainer.Device,
-            (int)_generator.Options.InChannels, _generator.Options.ImageSize, Console.Out.WriteLine);
+            (int)_generator.Options.InChannels, _generator.Options.ImageSize, Console.Error.WriteLine);
         return _classifier;
     }
 
