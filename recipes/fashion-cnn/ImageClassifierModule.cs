@@ -1,5 +1,6 @@
 using MLRoadmap.Data;
 using MLRoadmap.Metrics;
+using MLRoadmap.Models;
 using MLRoadmap.NN;
 using MLRoadmap.Training;
 using F = MLRoadmap.NN.Functional;
@@ -15,7 +16,7 @@ namespace MLRoadmap.Recipes.FashionCnn;
 /// </summary>
 public abstract class ImageClassifierModule : TrainingModule
 {
-    private readonly Module<Tensor, Tensor> _net;
+    private readonly ImageClassifier _net;
     private readonly Accuracy _valAccuracy;
     private readonly Accuracy _testAccuracy;
     private readonly double _labelSmoothing;
@@ -24,7 +25,7 @@ public abstract class ImageClassifierModule : TrainingModule
     /// <param name="net">The classifier, (B, C, H, W) normalised images → (B, classes) logits.</param>
     /// <param name="labelSmoothing">Cross-entropy's label smoothing in training (validation and test use none).</param>
     /// <param name="flipTta">Whether evaluation averages the logits of each image and its mirror image.</param>
-    protected ImageClassifierModule(Module<Tensor, Tensor> net, int channels, int classes, double labelSmoothing, bool flipTta)
+    protected ImageClassifierModule(ImageClassifier net, int channels, int classes, double labelSmoothing, bool flipTta)
     {
         _net = RegisterModule("net", net);
         Classes = classes;
@@ -49,12 +50,25 @@ public abstract class ImageClassifierModule : TrainingModule
     }
 
     /// <summary>(B, C, H, W) pixels, uint8 or float in 0..255 → (B, classes) logits.</summary>
-    public Tensor Forward(Tensor pixels)
+    public Tensor Forward(Tensor pixels) => _net.Forward(Normalise(pixels));
+
+    /// <summary>(B, C, H, W) pixels, uint8 or float in 0..255 → (B, <see cref="FeatureCount"/>): the last convolution
+    /// block's channels averaged over the map, the pooled penultimate features (as Inception's pool3 is for FID) that
+    /// the generative recipes measure Fréchet distances on.</summary>
+    public Tensor Features(Tensor pixels)
+    {
+        using var scope = Torch.NewDisposeScope();
+        return _net.ForwardFeatures(Normalise(pixels)).Mean([2, 3]).MoveToOuterScope();   // (B, F, h, w) → (B, F)
+    }
+
+    /// <summary>The length of <see cref="Features"/>' vectors (the last block's width).</summary>
+    public int FeatureCount => (int)_net.NumFeatures;
+
+    private Tensor Normalise(Tensor pixels)
     {
         ArgumentNullException.ThrowIfNull(pixels);
         var buffers = NamedBuffers(recurse: false).ToDictionary(b => b.Name, b => b.Buffer);
-        var x = pixels.To(ScalarType.Float32).Sub(buffers["pixel_mean"]).Div(buffers["pixel_std"]);
-        return _net.Forward(x);
+        return pixels.To(ScalarType.Float32).Sub(buffers["pixel_mean"]).Div(buffers["pixel_std"]);
     }
 
     /// <summary>Logits for evaluation: with flip TTA, the mean of the logits of each image and its mirror image, the
