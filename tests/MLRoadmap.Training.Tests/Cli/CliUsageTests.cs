@@ -109,6 +109,16 @@ public sealed class CliUsageTests : IDisposable
     }
 
     [Fact]
+    public void A_run_directory_named_like_its_recipe_still_evaluates_by_the_installed_recipe()
+    {
+        var train = CliProcess.Run("train fashion-mlp --run-dir fashion-mlp --epochs 1 --set data.limit=500", _dir);
+        Assert.True(train.ExitCode == 0, train.ToString());
+        var eval = CliProcess.Run("eval fashion-mlp", _dir);                      // ./fashion-mlp is a folder with no .csproj
+        Assert.True(eval.ExitCode == 0, eval.ToString());
+        Assert.Contains("test_acc", eval.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_failure_while_training_exits_1_with_the_message_and_no_stack_trace()
     {
         var r = CliProcess.Run("train fashion-mlp --set data.path=missing --run-dir run --device cpu", _dir);
