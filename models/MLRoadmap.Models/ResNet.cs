@@ -17,9 +17,14 @@ public sealed record ResNetOptions : ClassifierOptions
     /// starts as the identity, which helps large-batch training (Goyal et al., 2017).</summary>
     public bool ZeroInitResidual { get; init; }
 
-    /// <summary>Channels of the stem and the first stage (the later stages have 2x, 4x, 8x as many); torchvision's
-    /// 64, which its weights need. A narrower network keeps every state-dict key, with smaller shapes: 16 costs about
-    /// a sixteenth of the multiply-adds, for small images on a CPU.</summary>
+    /// <summary>torchvision's false: conv1 is 7x7 stride 2 and a max pool follows (/4), made for 224 px. True makes
+    /// conv1 3x3 stride 1 with no max pool, as CIFAR ResNets do, so 28–32 px images keep their resolution into
+    /// layer1 (/8 at the end rather than /32). Keys are unchanged; conv1's shape is not, so ImageNet weights load
+    /// into it only with conv1 excluded.</summary>
+    public bool SmallInputStem { get; init; }
+
+    /// <summary>torchvision's 64: the planes of layer1, doubled by each later stage (64, 128, 256, 512). Smaller
+    /// widths (16, 32) make CPU-sized ResNets with the same keys; compute falls with the square.</summary>
     public int Width { get; init; } = 64;
 
     public override void Validate()
@@ -45,7 +50,7 @@ public enum ResNetBlock
 /// <c>torch.manual_seed</c> the weights are torchvision's bit for bit, and torchvision's checkpoints load as they are.
 /// </summary>
 /// <remarks>A 7x7 stride-2 stem and a stride-2 max pool (/4), then four stages of residual blocks at 64, 128,
-/// 256, 512 "planes" (<see cref="ResNetOptions.Width"/> scales them), each stage after the first halving the resolution (/32 in all), then global average pooling
+/// 256, 512 "planes", each stage after the first halving the resolution (/32 in all), then global average pooling
 /// and one linear layer. Any input size works (the pooling is adaptive); from 32x32 down, the last stage sees 1x1
 /// maps.</remarks>
 public sealed class ResNet : ImageClassifier
@@ -60,17 +65,19 @@ public sealed class ResNet : ImageClassifier
         Options.Validate();
         Block = block;
 
-        long width = Options.Width;
-        Conv1 = RegisterModule("conv1", new Conv2d(Options.InChannels, width, 7, 2, padding: 3, bias: false));
-        Bn1 = RegisterModule("bn1", new BatchNorm2d(width));
-        _maxPool = RegisterModule("maxpool", new MaxPool2d(3, 2, 1));
-        var channels = width;
+        long w = Options.Width;
+        Conv1 = RegisterModule("conv1", Options.SmallInputStem
+            ? new Conv2d(Options.InChannels, w, 3, 1, padding: 1, bias: false)
+            : new Conv2d(Options.InChannels, w, 7, 2, padding: 3, bias: false));
+        Bn1 = RegisterModule("bn1", new BatchNorm2d(w));
+        _maxPool = Options.SmallInputStem ? null : RegisterModule("maxpool", new MaxPool2d(3, 2, 1));
+        var channels = w;
         Stages =
         [
-            RegisterModule("layer1", MakeStage(ref channels, width, blocksPerStage[0], 1)),
-            RegisterModule("layer2", MakeStage(ref channels, 2 * width, blocksPerStage[1], 2)),
-            RegisterModule("layer3", MakeStage(ref channels, 4 * width, blocksPerStage[2], 2)),
-            RegisterModule("layer4", MakeStage(ref channels, 8 * width, blocksPerStage[3], 2)),
+            RegisterModule("layer1", MakeStage(ref channels, w, blocksPerStage[0], 1)),
+            RegisterModule("layer2", MakeStage(ref channels, 2 * w, blocksPerStage[1], 2)),
+            RegisterModule("layer3", MakeStage(ref channels, 4 * w, blocksPerStage[2], 2)),
+            RegisterModule("layer4", MakeStage(ref channels, 8 * w, blocksPerStage[3], 2)),
         ];
         NumFeatures = channels;
         RegisterModule("avgpool", new AdaptiveAvgPool2d(1));
@@ -84,7 +91,7 @@ public sealed class ResNet : ImageClassifier
 
     public static ResNet ResNet50(ResNetOptions? options = null) => new(ResNetBlock.Bottleneck, [3, 4, 6, 3], options);
 
-    private readonly MaxPool2d _maxPool;
+    private readonly MaxPool2d? _maxPool;
 
     public ResNetOptions Options { get; }
     public ResNetBlock Block { get; }
@@ -134,9 +141,9 @@ public sealed class ResNet : ImageClassifier
     public override Tensor ForwardFeatures(Tensor input)
     {
         using var scope = Torch.NewDisposeScope();
-        var x = F.Relu(Bn1.Forward(Conv1.Forward(input)), inplace: true);   // (B, 64, H/2, W/2)
-        x = _maxPool.Forward(x);                                             // (B, 64, H/4, W/4)
-        foreach (var stage in Stages) x = stage.Forward(x);                  // ... (B, 512·expansion, H/32, W/32)
+        var x = F.Relu(Bn1.Forward(Conv1.Forward(input)), inplace: true);   // (B, W, H/2, W/2); small stem: (B, W, H, W)
+        if (_maxPool is not null) x = _maxPool.Forward(x);                   // (B, W, H/4, W/4)
+        foreach (var stage in Stages) x = stage.Forward(x);                  // ... (B, 8W·expansion, H/32, W/32); small stem H/8
         return x.MoveToOuterScope();
     }
 

@@ -11,7 +11,7 @@ namespace MLRoadmap.Recipes.FashionCnn;
 /// Reads images to classify: PNG or JPEG files (converted to the model's channels and resized to its input size), or
 /// an IDX image file, all of it or a selection <c>FILE:I</c> / <c>FILE:I-J</c> (0-based, inclusive).
 /// </summary>
-internal static partial class ImageInputs
+public static partial class ImageInputs
 {
     public static PredictionInputs Read(IReadOnlyList<string> inputs, int channels, int height, int width)
     {

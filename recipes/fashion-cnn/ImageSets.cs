@@ -41,7 +41,15 @@ public static class ImageSets
         }
     }
 
-    // MNIST and Fashion-MNIST share a format; Debian's folder (and the usual download) says which it is.
+    /// <summary>"fashion", "mnist" or "cifar10": which set <paramref name="directory"/> holds.</summary>
+    public static string Kind(string directory, string format)
+    {
+        format = format == "auto" ? Detect(directory) : format;
+        return format == "cifar10" ? "cifar10" : IsFashion(directory) ? "fashion" : "mnist";
+    }
+
+    // MNIST and Fashion-MNIST share a format; the folder's own name (Debian's fashion-mnist, the usual download's
+    // FashionMNIST) says which it is. Only the last component counts: /tmp/fashion-work/mnist holds digits.
     private static bool IsFashion(string directory) =>
-        Path.GetFullPath(directory).Contains("fashion", StringComparison.OrdinalIgnoreCase);
+        Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))).Contains("fashion", StringComparison.OrdinalIgnoreCase);
 }

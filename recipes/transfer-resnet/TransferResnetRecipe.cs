@@ -148,7 +148,8 @@ public sealed class TransferResnetRecipe : Recipe<TransferResnetConfig>
     public override PredictionInputs ReadInputs(TransferResnetConfig config, IReadOnlyList<string> inputs)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return ImageInputs.Read(inputs, config.Data.Channels == 1 ? 1 : 3, config.Data.ImageSize);
+        // fashion-cnn's reader: PNG/JPEG files, or IDX selections for grey models, resized (squashed) as training does.
+        return FashionCnn.ImageInputs.Read(inputs, config.Data.Channels == 1 ? 1 : 3, config.Data.ImageSize, config.Data.ImageSize);
     }
 
     public override IReadOnlyList<Prediction> Decode(TransferResnetConfig config, PredictionInputs inputs, Tensor outputs, int topK)

@@ -1,6 +1,7 @@
 using MLRoadmap.Models;
 using MLRoadmap.Models.Layers;
 using MLRoadmap.NN;
+using MLRoadmap.Serialization;
 using MLRoadmap.Tests.Support;
 
 namespace MLRoadmap.Tests.Models;
@@ -18,6 +19,32 @@ public class OptionsTests
         using var state = model.StateDict();
         Assert.Equal(expected.Select(e => e.Item1), state.Keys);
         foreach (var (key, shape) in expected) Assert.True(shape.SequenceEqual(state[key].Shape), $"{key}: [{string.Join(", ", state[key].Shape)}]");
+    }
+
+    [Fact]
+    public void ResNet_small_input_stem_and_width_load_torchvisions_narrow_cifar_style_resnet_and_match_its_logits()
+    {
+        // tests/fixtures/torchvision/make_small_resnet_fixture.py: torchvision's ResNet/BasicBlock, 3x3 stride-1 conv1,
+        // no max pool, planes 8-16-32-64.
+        using var fixture = SafeTensors.Load(Path.Combine(Repo.Fixtures, "torchvision", "small_resnet.safetensors"));
+        using var model = ResNet.ResNet18(new ResNetOptions { SmallInputStem = true, Width = 8, InChannels = 1, NumClasses = 10 });
+        var state = fixture.Tensors.Where(kv => kv.Key.StartsWith("state/", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key["state/".Length..], kv => kv.Value, StringComparer.Ordinal);
+        using (var mine = model.StateDict()) Assert.Equal(state.Keys, mine.Keys);
+        model.LoadStateDict(state);                                    // strict: same keys, same shapes
+        model.Eval();
+        using var scope = Torch.NewDisposeScope();
+        var x = fixture["input"];                                      // (2, 1, 28, 28)
+        Compare.Close(model.ForwardFeatures(x), fixture["features"], 1e-4, 0, "layer4 output, (2, 64, 4, 4)");
+        Compare.Close(model.Forward(x), fixture["logits"], 1e-4, 0, "eval logits");
+        Assert.Equal(64, model.NumFeatures);
+    }
+
+    [Fact]
+    public void ResNet_width_must_be_positive()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ResNet.ResNet18(new ResNetOptions { Width = 0 }));
+        Assert.Contains("Width", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

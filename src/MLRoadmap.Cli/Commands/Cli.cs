@@ -54,8 +54,10 @@ internal static class Cli
     /// <paramref name="project"/> is the project a run recorded, tried when the name is not installed.</summary>
     public static IRecipe Recipe(RecipeRegistry registry, string? name, string? project = null)
     {
-        if (name is not null && RecipeProject.IsPath(name)) return RecipeProject.Load(name, RepoRoot(), m => Console.Error.WriteLine(m));
+        // An installed recipe's name wins over a same-named folder in the working directory (often the run directory
+        // `--run-dir NAME` made); write ./NAME for the folder.
         if (name is not null && registry.TryGet(name, out var recipe)) return recipe;
+        if (name is not null && RecipeProject.IsPath(name)) return RecipeProject.Load(name, RepoRoot(), m => Console.Error.WriteLine(m));
         if (project is not null)
         {
             var loaded = RecipeProject.Load(project, RepoRoot(), m => Console.Error.WriteLine(m));

@@ -10,23 +10,37 @@ using MLRoadmap.Training.Recipes;
 namespace MLRoadmap.Cli.Commands;
 
 /// <summary>`mlroadmap predict CHECKPOINT INPUT...`: the recipe's predictions for input files (what a recipe reads is
-/// in its README; fashion-mlp takes IDX image files, with FILE:I-J selections, and CSV rows of pixels).</summary>
+/// in its README; fashion-mlp takes IDX image files, with FILE:I-J selections, and CSV rows of pixels).
+/// `mlroadmap predict CHECKPOINT --samples N [--out DIR] [--seed S]`: N new examples from a generative recipe
+/// (<see cref="IGenerativeRecipe"/>), written as files.</summary>
 internal static class PredictCommand
 {
     public static Command Create()
     {
         var target = new Argument<string>("checkpoint") { Description = "A checkpoint directory, or a run directory (its best checkpoint)." };
-        var inputs = new Argument<string[]>("inputs") { Description = "Input files (the recipe says which kinds).", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "Input files (the recipe says which kinds); none with --samples.", Arity = ArgumentArity.ZeroOrMore };
         var topK = new Option<int>("--top-k") { Description = "How many classes to show per input.", DefaultValueFactory = _ => 3, HelpName = "k" };
+        var samples = new Option<int?>("--samples") { Description = "Generative recipes: draw this many new examples instead of reading inputs.", HelpName = "n" };
+        var output = new Option<string?>("--out") { Description = "With --samples: the directory to write them to (default samples/RECIPE-yyyyMMdd-HHmmss).", HelpName = "dir" };
+        var seed = new Option<ulong>("--seed") { Description = "With --samples: the seed of the latent codes (the same seed, the same samples).", HelpName = "n" };
         var device = Cli.Device();
-        var json = new Option<bool>("--json") { Description = "One JSON object per input." };
-        var command = new Command("predict", "Predict with a trained checkpoint.") { target, inputs, topK, device, json };
+        var json = new Option<bool>("--json") { Description = "One JSON object per input (with --samples: one object naming the files)." };
+        var command = new Command("predict", "Predict with a trained checkpoint, or sample from a generative one.") { target, inputs, topK, samples, output, seed, device, json };
         command.SetAction(parse => Cli.Guard(parse, () =>
         {
             List<ConfigEntry> overrides = parse.GetValue(device) is { } d ? [new ConfigEntry("trainer.device", d, "--device")] : [];
+            var files = parse.GetValue(inputs) ?? [];
+            if (parse.GetValue(samples) is { } n)
+            {
+                if (n < 1) throw new UsageException($"--samples must be at least 1, not {n}");
+                if (files.Length > 0) throw new UsageException($"--samples draws new examples and reads no inputs; drop {string.Join(" ", files)}");
+                return Sample(parse.GetValue(target)!, n, parse.GetValue(output), parse.GetValue(seed), overrides, parse.GetValue(json));
+            }
+            if (parse.GetValue(output) is not null || parse.GetResult(seed) is not null)
+                throw new UsageException("--out and --seed go with --samples N (sampling from a generative recipe)");
             var k = parse.GetValue(topK);
             if (k < 1) throw new UsageException($"--top-k must be at least 1, not {k}");
-            return Run(parse.GetValue(target)!, parse.GetValue(inputs)!, k, overrides, parse.GetValue(json));
+            return Run(parse.GetValue(target)!, files, k, overrides, parse.GetValue(json));
         }));
         return command;
     }
@@ -35,6 +49,10 @@ internal static class PredictCommand
     {
         var model = TrainedModel.Resolve(path, Cli.Recipes(), overrides);
         var recipe = model.Recipe;
+        if (recipe is IGenerativeRecipe)
+            throw new UsageException($"recipe {recipe.Name} generates new examples rather than predicting from inputs: " +
+                                     $"sample with `mlroadmap predict {path} --samples N [--out DIR] [--seed S]`");
+        if (files.Length == 0) throw new UsageException($"no inputs: give the files to predict (recipe {recipe.Name}'s README says which kinds)");
         var trainer = new Trainer(RunSetup.TrainerOptions(model.Config, runDirectory: null));
         Cli.CheckDevice(trainer, model.Config);
         using var module = recipe.CreateModule(model.Config);
@@ -59,6 +77,40 @@ internal static class PredictCommand
             if (p.Top.Count > 1) sb.Append("   (").AppendJoin(", ", p.Top.Skip(1).Select(t => string.Create(inv, $"{t.Label} {t.Score:F4}"))).Append(')');
             Console.Out.WriteLine(sb.ToString());
         }
+        return ExitCodes.Ok;
+    }
+
+    private static int Sample(string path, int count, string? directory, ulong seed, List<ConfigEntry> overrides, bool json)
+    {
+        var model = TrainedModel.Resolve(path, Cli.Recipes(), overrides);
+        if (model.Recipe is not IGenerativeRecipe recipe)
+            throw new UsageException($"recipe {model.Recipe.Name} is not generative: --samples is for recipes that make new examples " +
+                                     $"(a GAN, a VAE); predict with `mlroadmap predict {path} INPUT...`");
+        directory ??= Path.Combine("samples", $"{recipe.Name}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+        if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
+            throw new UsageException($"{directory} is not empty; choose another --out");
+        var trainer = new Trainer(RunSetup.TrainerOptions(model.Config, runDirectory: null));
+        Cli.CheckDevice(trainer, model.Config);
+        using var module = recipe.CreateModule(model.Config);
+        Trainer.SeedEverything(seed);   // the latent codes, and any sampling noise in PredictStep
+        using var inputs = recipe.SampleInputs(model.Config, count);
+        using var loader = new DataLoader(inputs.Rows, new DataLoaderOptions { BatchSize = BatchSize(model.Config), Workers = 0 });
+        using var outputs = trainer.Predict(module, loader, model.Checkpoint.Path);
+        Directory.CreateDirectory(directory);
+        var written = recipe.WriteSamples(model.Config, outputs, directory);
+        if (json)
+        {
+            var files = new JsonArray();
+            foreach (var f in written.Samples) files.Add(f);
+            Console.Out.WriteLine(new JsonObject
+            {
+                ["recipe"] = recipe.Name, ["checkpoint"] = model.Checkpoint.Path, ["seed"] = seed, ["samples"] = files, ["grid"] = written.Grid,
+            }.ToJsonString());
+            return ExitCodes.Ok;
+        }
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{recipe.Name}: {written.Samples.Count} samples from {model.Checkpoint.Path} (seed {seed}) in {directory}"));
+        if (written.Grid is not null) Console.Out.WriteLine($"grid: {written.Grid}");
         return ExitCodes.Ok;
     }
 

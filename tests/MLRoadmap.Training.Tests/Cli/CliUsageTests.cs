@@ -73,7 +73,7 @@ public sealed class CliUsageTests : IDisposable
     {
         var recipe = CliProcess.Run("train no-such-recipe", _dir);
         Assert.True(recipe.ExitCode == 2, recipe.ToString());
-        Assert.Contains("unknown recipe 'no-such-recipe'; available: fashion-cnn, fashion-mlp", recipe.Stderr, StringComparison.Ordinal);
+        Assert.Contains("unknown recipe 'no-such-recipe'; available: dcgan, fashion-cnn, fashion-mlp, fashion-resnet, transfer-resnet, vae", recipe.Stderr, StringComparison.Ordinal);
 
         var option = CliProcess.Run("train fashion-mlp --no-such-option", _dir);
         Assert.True(option.ExitCode == 2, option.ToString());
@@ -106,6 +106,16 @@ public sealed class CliUsageTests : IDisposable
         var r = CliProcess.Run("train fashion-mlp --run-dir run", _dir);
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.Contains("run already holds a run; continue it with --resume run", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_run_directory_named_like_its_recipe_still_evaluates_by_the_installed_recipe()
+    {
+        var train = CliProcess.Run("train fashion-mlp --run-dir fashion-mlp --epochs 1 --set data.limit=500", _dir);
+        Assert.True(train.ExitCode == 0, train.ToString());
+        var eval = CliProcess.Run("eval fashion-mlp", _dir);                      // ./fashion-mlp is a folder with no .csproj
+        Assert.True(eval.ExitCode == 0, eval.ToString());
+        Assert.Contains("test_acc", eval.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,32 +10,37 @@ public sealed class RecipeCopyTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private string CopyFashionMlp(string name)
+    // As the READMEs say: copy the folder, rename the project and its assembly, rename the recipe.
+    private string CopyRecipe(string recipe, string assembly, string recipeFile, string name)
     {
-        var source = Path.Combine(Repo.Root, "recipes", "fashion-mlp");
+        var source = Path.Combine(Repo.Root, "recipes", recipe);
         var target = Path.Combine(_dir, name);
         Directory.CreateDirectory(target);
         foreach (var file in Directory.GetFiles(source).Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal)))
             File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-        var csproj = Path.Combine(target, "MLRoadmap.Recipes.FashionMlp.csproj");
-        File.WriteAllText(csproj, File.ReadAllText(csproj).Replace("<AssemblyName>MLRoadmap.Recipes.FashionMlp<", "<AssemblyName>MLRoadmap.Recipes.MyFashion<", StringComparison.Ordinal));
-        File.Move(csproj, Path.Combine(target, "MLRoadmap.Recipes.MyFashion.csproj"));
-        var recipe = Path.Combine(target, "FashionMlpRecipe.cs");
-        File.WriteAllText(recipe, File.ReadAllText(recipe).Replace("Name => \"fashion-mlp\"", "Name => \"my-fashion\"", StringComparison.Ordinal));
+        var csproj = Path.Combine(target, $"MLRoadmap.Recipes.{assembly}.csproj");
+        File.WriteAllText(csproj, File.ReadAllText(csproj).Replace($"<AssemblyName>MLRoadmap.Recipes.{assembly}<", "<AssemblyName>MLRoadmap.Recipes.Mine<", StringComparison.Ordinal));
+        File.Move(csproj, Path.Combine(target, "MLRoadmap.Recipes.Mine.csproj"));
+        var named = Path.Combine(target, recipeFile);
+        File.WriteAllText(named, File.ReadAllText(named).Replace($"Name => \"{recipe}\"", $"Name => \"{name}\"", StringComparison.Ordinal));
         return target;
     }
 
-    [Fact]
-    public void A_copied_recipe_outside_the_checkout_builds_trains_and_evaluates()
+    private string CopyFashionMlp(string name) => CopyRecipe("fashion-mlp", "FashionMlp", "FashionMlpRecipe.cs", name);
+
+    [Theory]
+    [InlineData("fashion-mlp", "FashionMlp", "FashionMlpRecipe.cs", "--set data.limit=2000 --epochs 1")]
+    [InlineData("fashion-cnn", "FashionCnn", "FashionCnnRecipe.cs", "--set data.limit=256 --set model.width=4 --epochs 1")]   // the top README's example
+    public void A_copied_recipe_outside_the_checkout_builds_trains_and_evaluates(string recipe, string assembly, string recipeFile, string options)
     {
-        var project = CopyFashionMlp("my-fashion");
+        var project = CopyRecipe(recipe, assembly, recipeFile, $"my-{recipe}");
         Assert.False(project.StartsWith(Repo.Root, StringComparison.Ordinal));
-        var train = CliProcess.Run($"train {project} --set data.limit=2000 --epochs 1 --run-dir run", _dir, timeoutMs: 300_000);
+        var train = CliProcess.Run($"train {project} {options} --run-dir run", _dir, timeoutMs: 300_000);
         Assert.True(train.ExitCode == 0, train.ToString());
-        Assert.Contains("my-fashion: new run run", train.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"my-{recipe}: new run run", train.Stdout, StringComparison.Ordinal);
         var config = File.ReadAllText(Path.Combine(_dir, "run", "config.json"));
-        Assert.Contains("\"recipe\": \"my-fashion\"", config, StringComparison.Ordinal);
-        Assert.Contains(Path.Combine(project, "MLRoadmap.Recipes.MyFashion.csproj"), config, StringComparison.Ordinal);
+        Assert.Contains($"\"recipe\": \"my-{recipe}\"", config, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(project, "MLRoadmap.Recipes.Mine.csproj"), config, StringComparison.Ordinal);
 
         var eval = CliProcess.Run("eval run", _dir, timeoutMs: 300_000);   // found again through the run's recipe_project
         Assert.True(eval.ExitCode == 0, eval.ToString());
