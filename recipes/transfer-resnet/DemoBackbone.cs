@@ -37,6 +37,7 @@ public static class DemoBackbone
             ["classes"] = string.Join(",", new DemoData(d).PretrainClasses),
             ["arch"] = config.Model.Arch,
             ["width"] = config.Model.Width,
+            ["small_input_stem"] = config.Model.SmallInputStem,
             ["channels"] = config.Data.Channels,
             ["image_size"] = config.Data.ImageSize,
             ["mean"] = config.Data.Mean,

@@ -37,6 +37,7 @@ public static class PretrainedWeights
             if (state.Count == 0)
                 throw new InvalidDataException($"model.weights: {path} holds no tensors{(prefix is null ? "" : $" under the prefix '{prefix}'")}");
             CheckWidth(model, state, path);
+            CheckStem(model, state, path);
             try
             {
                 return ZooWeights.LoadBackbone(model, state);
@@ -59,6 +60,18 @@ public static class PretrainedWeights
         throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
             $"model.weights: {path} is a ResNet of width {width} (conv1.weight is [{string.Join(", ", conv1.Shape)}]) but model.width is " +
             $"{model.Options.Width}; set model.width={width}{(width == 64 ? " (torchvision's; recipes/transfer-resnet/torchvision.yaml has the settings its weights need)" : "")}"));
+    }
+
+    // The other stem: torchvision's 7x7 conv1 into the small-input stem's 3x3, or the other way round.
+    private static void CheckStem(ResNet model, StateDict state, string path)
+    {
+        if (!state.TryGetValue(model.FirstConvName + ".weight", out var conv1) || conv1.Dim != 4) return;
+        var kernel = conv1.Size(3);
+        var expected = model.Options.SmallInputStem ? 3 : 7;
+        if (kernel == expected) return;
+        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+            $"model.weights: {path} has a {kernel}x{kernel} conv1 ({(kernel == 7 ? "torchvision's stem" : "the small-input stem")}) but model.small_input_stem is " +
+            $"{(model.Options.SmallInputStem ? "true" : "false")}, which makes it {expected}x{expected}; set model.small_input_stem={(kernel == 3 ? "true" : "false")}"));
     }
 
     private static string Describe(ResNet model) => string.Create(CultureInfo.InvariantCulture,

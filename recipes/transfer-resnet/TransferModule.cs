@@ -48,6 +48,7 @@ public sealed class TransferModule : TrainingModule
         {
             InChannels = config.Data.Channels,
             Width = config.Model.Width,
+            SmallInputStem = config.Model.SmallInputStem,
         };
         Net = RegisterModule("net", (ResNet)ModelRegistry.Create(config.Model.Arch, options));
         Net.ResetClassifier(classes.Count);

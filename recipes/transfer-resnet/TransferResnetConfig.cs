@@ -72,6 +72,9 @@ public sealed record TransferModelSettings
     [Setting("16 channels in the stem (torchvision's 64 / 4): the demo's backbone trains in minutes on two cores; torchvision's weights need 64", Min = 1, Max = 256)]
     public int Width { get; init; } = 16;
 
+    [Setting("false: torchvision's stem (7x7 stride-2 conv1 and a max pool), which its weights need; true: a 3x3 stride-1 conv1 and no max pool, so 28 px images keep their resolution into layer1")]
+    public bool SmallInputStem { get; init; }
+
     [Setting("null: the demo's backbone, pretrained here on Fashion-MNIST classes 0-4 (with the default data); a .pth/.safetensors file of torchvision's key names (--weights); none: train from scratch")]
     public string? Weights { get; init; }
 

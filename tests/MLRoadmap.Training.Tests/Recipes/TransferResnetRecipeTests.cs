@@ -200,6 +200,12 @@ public sealed class TransferResnetRecipeTests(TransferResnetRecipeTests.FolderRu
         Assert.Contains("is a ResNet of width 4", width.Stderr, StringComparison.Ordinal);
         Assert.Contains("set model.width=4", width.Stderr, StringComparison.Ordinal);
 
+        // torchvision's stem (7x7 conv1) into the small-input stem (3x3): the setting that fits is named.
+        var stem = CliProcess.Run($"train transfer-resnet --weights tiny.safetensors {Small} --set model.small_input_stem=true --run-dir stem", runs.Root);
+        Assert.Equal(1, stem.ExitCode);
+        Assert.Contains("has a 7x7 conv1 (torchvision's stem) but model.small_input_stem is true", stem.Stderr, StringComparison.Ordinal);
+        Assert.Contains("set model.small_input_stem=false", stem.Stderr, StringComparison.Ordinal);
+
         // resnet18 weights into a resnet34: every key that does not fit is listed.
         var arch = CliProcess.Run($"train transfer-resnet --weights tiny.safetensors {Small} --set model.arch=resnet34 --run-dir arch", runs.Root);
         Assert.Equal(1, arch.ExitCode);
