@@ -111,6 +111,33 @@ public abstract class RNNBase : Module
         return (new Tensor(output), new Tensor(hy), Tensor.Wrap(cy));
     }
 
+    /// <summary>The fused call over a packed batch: the packed output (same batch sizes and permutations) and each
+    /// sequence's state after its own last step, (layers·D, N, H) in the caller's batch order. h0 and c0, when given,
+    /// are (layers·D, N, H) in that order too; null ones start at zero.</summary>
+    private protected unsafe (PackedSequence Output, Tensor H, Tensor? C) RunPacked(PackedSequence input, Tensor? h0, Tensor? c0, bool lstm)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var shape = input.Data.Shape;
+        if (shape.Length != 2)
+            throw new ArgumentException($"{GetType().Name}: packed input data must be 2-D (rows, input_size), got shape [{string.Join(", ", shape)}]", nameof(input));
+        if (shape[1] != InputSize)
+            throw new ArgumentException($"{GetType().Name}: input.size(-1) must be equal to input_size. Expected {InputSize}, got {shape[1]}", nameof(input));
+        var handles = Tensor.Handles(_flatWeights.Cast<Tensor>().ToArray());
+        TensorHandle output, hy;
+        IntPtr cy = IntPtr.Zero;
+        fixed (IntPtr* p = handles)
+            Native.Check(Native.mlr_nn_rnn_forward_packed(Mode, input.Data.Handle, input.BatchSizes.Handle, input.RawSorted,
+                input.RawUnsorted, Functional.Raw(h0), Functional.Raw(c0), p, handles.Length, HasBias ? 1 : 0, NumLayers,
+                DropoutP, IsTraining ? 1 : 0, Bidirectional ? 1 : 0, HiddenSize, out output, out hy, lstm ? &cy : null));
+        input.KeepAlive();
+        GC.KeepAlive(h0);
+        GC.KeepAlive(c0);
+        GC.KeepAlive(_flatWeights);
+        var h = new Tensor(hy);
+        var c = Tensor.Wrap(cy);
+        return (input.WithData(new Tensor(output)), h, c);
+    }
+
     /// <summary>GRU and RNN: one state, no cell.</summary>
     private protected (Tensor Output, Tensor H) RunWithoutCell(Tensor input, Tensor? h0)
     {
@@ -157,6 +184,18 @@ public sealed class LSTM(long inputSize, long hiddenSize, long numLayers = 1, bo
         }
         return (output.MoveToOuterScope(), h.MoveToOuterScope(), c!.MoveToOuterScope());
     }
+
+    /// <summary>Runs a packed batch from zero initial states; see <see cref="Forward(PackedSequence, Tensor?, Tensor?)"/>.</summary>
+    public (PackedSequence Output, Tensor H, Tensor C) Forward(PackedSequence input) => Forward(input, null, null);
+
+    /// <summary>Runs a packed batch (<see cref="Utils.PackPaddedSequence(Tensor, Tensor, bool, bool)"/>): the packed
+    /// output, and h_n and c_n (layers·D, N, H) taken after each sequence's own last step, in the original batch
+    /// order. h0 and c0 (layers·D, N, H), in that order too; null ones start at zero.</summary>
+    public (PackedSequence Output, Tensor H, Tensor C) Forward(PackedSequence input, Tensor? h0, Tensor? c0)
+    {
+        var (output, h, c) = RunPacked(input, h0, c0, lstm: true);
+        return (output, h, c!);
+    }
 }
 
 /// <summary>Gated recurrent unit: as <see cref="LSTM"/> without the cell state. Gates: reset, update, new.</summary>
@@ -165,6 +204,14 @@ public sealed class GRU(long inputSize, long hiddenSize, long numLayers = 1, boo
     : RNNBase(1, 3, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, device, dtype)
 {
     public (Tensor Output, Tensor H) Forward(Tensor input, Tensor? h0 = null) => RunWithoutCell(input, h0);
+
+    /// <summary>Runs a packed batch: the packed output and h_n after each sequence's own last step (see
+    /// <see cref="LSTM.Forward(PackedSequence, Tensor?, Tensor?)"/>).</summary>
+    public (PackedSequence Output, Tensor H) Forward(PackedSequence input, Tensor? h0 = null)
+    {
+        var (output, h, _) = RunPacked(input, h0, null, lstm: false);
+        return (output, h);
+    }
 }
 
 /// <summary>Elman RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), act tanh (default) or relu.</summary>
@@ -175,4 +222,12 @@ public sealed class RNN(long inputSize, long hiddenSize, long numLayers = 1, boo
     public bool UseRelu { get; } = useRelu;
 
     public (Tensor Output, Tensor H) Forward(Tensor input, Tensor? h0 = null) => RunWithoutCell(input, h0);
+
+    /// <summary>Runs a packed batch: the packed output and h_n after each sequence's own last step (see
+    /// <see cref="LSTM.Forward(PackedSequence, Tensor?, Tensor?)"/>).</summary>
+    public (PackedSequence Output, Tensor H) Forward(PackedSequence input, Tensor? h0 = null)
+    {
+        var (output, h, _) = RunPacked(input, h0, null, lstm: false);
+        return (output, h);
+    }
 }
