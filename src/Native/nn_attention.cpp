@@ -3,7 +3,11 @@
 // On libtorch 2.x this is at::scaled_dot_product_attention, which picks a fused kernel (FlashAttention,
 // memory-efficient attention, or the math fallback) for the device and shapes. libtorch 1.13 has no public fused
 // op, so there it runs as the math form below, which is also what MultiheadAttention needs on every version when
-// the caller wants the attention weights back (the fused kernels never materialise them).
+// the caller wants the attention weights back (the fused kernels never materialise them). 1.13's private
+// at::_scaled_dot_product_attention(q, k, v, mask, dropout_p, need_attn_weights, is_causal) -> (out, weights) is no
+// faster here: on the CPU it is the same composed math, its CUDA FlashAttention kernel has no backward in 1.13,
+// and it takes no scale. Its semantics (bool mask true = attend, is_causal top-left aligned) are the ones below;
+// tests/fixtures/torch/sequence.safetensors holds its outputs and gradients.
 #include "mlr.h"
 
 #include <cmath>
