@@ -81,6 +81,30 @@ public class PackedSequenceTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Packed_gradients_match_finite_differences()
+    {
+        using var scope = Torch.NewDisposeScope();
+        using var lstm = new LSTM(3, 2, numLayers: 2, bidirectional: true, dtype: ScalarType.Float64);
+        using var gru = new GRU(3, 2, batchFirst: true, dtype: ScalarType.Float64);
+        var x = GradCheck.Input([4, 3, 3]);                                         // (T, N, in)
+        var h0 = GradCheck.Input([4, 3, 2]);
+        var c0 = GradCheck.Input([4, 3, 2]);
+        long[] lengths = [2, 4, 3];
+        GradCheck.Check(() =>
+        {
+            var (o, h, c) = lstm.Forward(Utils.PackPaddedSequence(x, lengths, enforceSorted: false), h0, c0);
+            return Torch.Cat([Utils.PadPackedSequence(o).Padded.Flatten(), h.Flatten(), c.Flatten()]);
+        }, [.. lstm.NamedParameters().Select(p => (p.Name, (Tensor)p.Parameter)), ("x", x), ("h0", h0), ("c0", c0)]);
+
+        var xb = GradCheck.Input([3, 4, 3]);                                        // (N, T, in)
+        GradCheck.Check(() =>
+        {
+            var (o, h) = gru.Forward(Utils.PackPaddedSequence(xb, lengths, batchFirst: true, enforceSorted: false));
+            return Torch.Cat([Utils.PadPackedSequence(o, batchFirst: true).Padded.Flatten(), h.Flatten()]);
+        }, [.. gru.NamedParameters().Select(p => (p.Name, (Tensor)p.Parameter)), ("x", xb)]);
+    }
+
+    [Fact]
     public void Packing_round_trips_and_pack_sequence_equals_pack_padded()
     {
         using var scope = Torch.NewDisposeScope();
