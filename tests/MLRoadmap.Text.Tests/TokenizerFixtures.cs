@@ -41,12 +41,23 @@ internal static class TokenizerFixtures
     {
         "gpt2" => ByteLevelBpe.FromVocabAndMerges(Gpt2VocabPath, Gpt2MergesPath),
         "bert-base-uncased" => WordPiece.FromBertVocab(BertVocabPath),
+        // The added tokens generate.mjs gives these two, added here through our API.
+        "gpt2-added" => WithTokens(Fresh("gpt2"), new AddedToken("<|user|>") { RStrip = true },
+            new AddedToken("dog", false) { SingleWord = true, Normalized = false }, new AddedToken("[[", false) { LStrip = true, Normalized = false }),
+        "bert-added" => WithTokens(Fresh("bert-base-uncased"), new AddedToken("hello world", false) { Normalized = true },
+            new AddedToken("[BOS]") { LStrip = true, RStrip = true }),
         "bert-cased-normalizer" => WordPiece.FromBertVocab(BertVocabPath, lowercase: false, stripAccents: false),
         "bert-lowercase-keep-accents" => WordPiece.FromBertVocab(BertVocabPath, lowercase: true, stripAccents: false),
         "ours-bpe-trained" => Tokenizer.FromFile(Path.Combine(Dir, "ours", "bpe-trained.tokenizer.json")),
         "ours-char" => Tokenizer.FromFile(Path.Combine(Dir, "ours", "char.tokenizer.json")),
         _ => Tokenizer.FromFile(Path.Combine(Dir, name + ".json")),
     };
+
+    private static Tokenizer WithTokens(Tokenizer tokenizer, params AddedToken[] tokens)
+    {
+        Assert.Equal(tokens.Length, tokenizer.AddTokens(tokens));
+        return tokenizer;
+    }
 
     private static string Unpack()
     {

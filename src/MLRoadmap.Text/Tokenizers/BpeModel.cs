@@ -14,6 +14,7 @@ public sealed class BpeModel : ITokenizerModel
     private readonly Dictionary<long, (int Rank, int Id)> _merges;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
+    private int _cached; // ConcurrentDictionary.Count takes every lock: counted here instead
 
     /// <summary>A BPE model over <paramref name="vocab"/> with <paramref name="merges"/> in rank order.</summary>
     /// <param name="unkToken">the token characters outside the vocabulary become (none: they are dropped, as HF does)</param>
@@ -70,16 +71,18 @@ public sealed class BpeModel : ITokenizerModel
             return;
         }
         var result = IgnoreMerges && Vocab.TryGetId(word, out var whole) ? [whole] : Merge(word);
-        if (_cache.Count < CacheCapacity) _cacheBySpan.TryAdd(word, result);
+        if (Volatile.Read(ref _cached) < CacheCapacity && _cacheBySpan.TryAdd(word, result)) Interlocked.Increment(ref _cached);
         ids.AddRange(result);
     }
 
     private int[] Merge(ReadOnlySpan<char> word)
     {
-        // The word as a linked list of symbols; a symbol is a character (a surrogate pair stays together).
-        var symbols = new int[word.Length];
-        var next = new int[word.Length];
-        var prev = new int[word.Length];
+        // The word as a linked list of symbols; a symbol is a character (a surrogate pair stays together). The
+        // buffers are per thread, reused from word to word.
+        var scratch = t_scratch ??= new Scratch();
+        scratch.Ensure(word.Length);
+        var (symbols, next, prev, queue) = (scratch.Symbols, scratch.Next, scratch.Prev, scratch.Queue);
+        queue.Clear();
         var n = 0;
         var lastUnknown = false;
         for (var i = 0; i < word.Length;)
@@ -105,7 +108,6 @@ public sealed class BpeModel : ITokenizerModel
 
         // Candidate merges keyed by (rank, position): the lowest rank first, the leftmost among equal ranks. An
         // entry is stale once either symbol has changed; it is then skipped when popped.
-        var queue = new PriorityQueue<int, long>();
         for (var i = 0; i + 1 < n; i++) Enqueue(queue, symbols, i, i + 1);
         while (queue.TryDequeue(out var left, out var priority))
         {
@@ -135,6 +137,22 @@ public sealed class BpeModel : ITokenizerModel
     {
         if (_merges.TryGetValue(Key(symbols[left], symbols[right]), out var merge))
             queue.Enqueue(left, ((long)merge.Rank << 32) | (uint)left);
+    }
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+    private sealed class Scratch
+    {
+        public int[] Symbols = [], Next = [], Prev = [];
+        public readonly PriorityQueue<int, long> Queue = new();
+
+        public void Ensure(int length)
+        {
+            if (Symbols.Length >= length) return;
+            var size = Math.Max(length, 64);
+            (Symbols, Next, Prev) = (new int[size], new int[size], new int[size]);
+        }
     }
 
     private static long Key(int a, int b) => ((long)a << 32) | (uint)b;
