@@ -94,6 +94,23 @@ public class BatchTests
         Assert.Equal(["[CLS]", "[SEP]"], bert.Encode("hello world").Tokens);
     }
 
+    [Fact]
+    public void Large_batches_encoded_in_parallel_equal_one_by_one_encodes()
+    {
+        var gpt2 = Fresh("gpt2");
+        gpt2.EnablePadding(SpecialTokens.EndOfText);
+        var lines = File.ReadLines(Corpus).Where(l => l.Length > 0).Take(500).ToArray();
+        using var batch = gpt2.EncodeBatch(lines);
+        Assert.Equal(lines.Length, batch.BatchSize);
+        var fresh = Fresh("gpt2");
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var ids = fresh.Encode(lines[i]).Ids;
+            Assert.Equal(ids, batch.Encodings[i].Ids.Take(ids.Count));
+            Assert.Equal(ids.Count, batch.Encodings[i].AttentionMask.Sum());
+        }
+    }
+
     private static PaddingOptions Padding(JsonElement p) => new()
     {
         PadId = p.GetProperty("padId").GetInt32(),
