@@ -73,6 +73,28 @@ public class SavedTokenizerTests
         }
     }
 
+    [Fact]
+    public void Transformers_js_reads_our_files_as_we_do()
+    {
+        // generate.mjs ran transformers.js's tokenizer library (npm @huggingface/tokenizers) on our files and kept
+        // its ids where they differ from the Rust library's, whose ids OracleTests checks ours against.
+        var root = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Dir, "expected.json"))).RootElement;
+        var js = root.GetProperty("transformers_js").GetProperty("tokenizers");
+        Assert.Equal(0, js.GetProperty("ours-bpe-trained").GetProperty("differing").GetArrayLength());
+        // The character tokenizer differs only where a character is unknown: the JS library gives null, not <unk>.
+        var chars = Shared("ours-char");
+        var unk = chars.TokenToId(CharTokenizer.DefaultUnknown);
+        var differing = js.GetProperty("ours-char").GetProperty("differing").EnumerateArray().ToArray();
+        Assert.True(differing.Length < js.GetProperty("ours-char").GetProperty("cases").GetInt32() / 2);
+        foreach (var d in differing)
+        {
+            var ours = chars.Encode(d.GetProperty("text").GetString()!).Ids;
+            var theirs = d.GetProperty("ids").EnumerateArray().Select(x => x.ValueKind == System.Text.Json.JsonValueKind.Null ? (int?)null : x.GetInt32()).ToArray();
+            Assert.Equal(ours.Count, theirs.Length);
+            for (var i = 0; i < ours.Count; i++) Assert.Equal(ours[i] == unk ? null : ours[i], theirs[i]);
+        }
+    }
+
     [Theory]
     [InlineData("hf-bpe-trained.json")]
     [InlineData("hf-roberta-style.json")]
