@@ -6,7 +6,7 @@ namespace MLRoadmap.Text.Tests;
 
 /// <summary>
 /// Every fixture tokenizer against Hugging Face's outputs for the same file (expected.json): ids, tokens, special
-/// token masks, encodes without special tokens, and decodes with and without special tokens, for 169 texts (GPT-2's
+/// token masks, encodes without special tokens, and decodes with and without special tokens, for 174 texts (GPT-2's
 /// and BERT's published vocabularies, tokenizers HF trained, and tokenizers our code saved).
 /// </summary>
 public class OracleTests
