@@ -16,6 +16,9 @@ public enum ModelKind
 
     /// <summary>Images → reconstructions, through a latent code.</summary>
     Autoencoder,
+
+    /// <summary>Token ids (T) → next-token logits (T, V).</summary>
+    LanguageModel,
 }
 
 /// <summary>A registry entry: the name, what it is, its options' defaults, and the shapes it takes and gives
@@ -167,6 +170,9 @@ public static class ModelRegistry
             new ConvVaeOptions(), "encoder.0.0", null, null, o => new ConvVae((ConvVaeOptions)o),
             o => [o.InChannels, ((ConvVaeOptions)o).ImageSize, ((ConvVaeOptions)o).ImageSize],
             o => [o.InChannels, ((ConvVaeOptions)o).ImageSize, ((ConvVaeOptions)o).ImageSize]));
+        Add(new ModelInfo("gpt", ModelKind.LanguageModel, "Gpt", "GPT-style causal transformer LM (nanoGPT's layout, tied head)",
+            new GptConfig(), "transformer.wte", null, null, o => new Gpt((GptConfig)o),
+            o => [((GptConfig)o).BlockSize], o => [((GptConfig)o).BlockSize, ((GptConfig)o).VocabSize]));
         return entries;
 
         static long[] Image(DcganOptions o) => [o.InChannels, o.ImageSize, o.ImageSize];
