@@ -19,7 +19,7 @@ public sealed record GptConfig : ModelOptions
     /// <summary>Attention heads per block: 4 heads of 32 dims at the default width.</summary>
     public int NHead { get; init; } = 4;
 
-    /// <summary>The residual stream's width (must divide by <see cref="NHead"/>): 128, about 0.8M parameters in all.</summary>
+    /// <summary>The residual stream's width (must divide by <see cref="NHead"/>): 128, 810k parameters in all.</summary>
     public int NEmbd { get; init; } = 128;
 
     /// <summary>Dropout on the embeddings, the attention weights and each residual branch while training: 0, as
@@ -32,7 +32,7 @@ public sealed record GptConfig : ModelOptions
     /// <summary>A sequence of token ids is one channel; the field exists because every zoo option has it.</summary>
     public override int InChannels { get; init; } = 1;
 
-    /// <summary>GPT-2 small's shape (124M parameters with the tied head); vocabulary 50304 (GPT-2's 50257 rounded up
+    /// <summary>GPT-2 small's shape (124.5M parameters, the tied head counted once); vocabulary 50304 (GPT-2's 50257 rounded up
     /// to a multiple of 64, as nanoGPT pads it for speed).</summary>
     public static GptConfig Gpt2Small { get; } = new() { VocabSize = 50304, BlockSize = 1024, NLayer = 12, NHead = 12, NEmbd = 768 };
 

@@ -269,7 +269,9 @@ public class GptTests(ITestOutputHelper output)
         Assert.Equal([64L], info.InputShape());
         Assert.Equal([64L, 65], info.OutputShape());
         Assert.Equal([16L, 100], info.OutputShape(new GptConfig { BlockSize = 16, VocabSize = 100 }));
-        using var model = Assert.IsType<Gpt>(ModelRegistry.Create("gpt", new GptConfig { NLayer = 1 }));
-        Assert.Single(model.H);
+        using (var model = Assert.IsType<Gpt>(ModelRegistry.Create("gpt", new GptConfig { NLayer = 1 }))) Assert.Single(model.H);
+        // The counts the PyTorch twin gives for the same shapes (the tied weight once): the default and GPT-2 small.
+        using (var model = Assert.IsType<Gpt>(ModelRegistry.Create("gpt"))) Assert.Equal(809_856, model.NumParameters());
+        using (var model = new Gpt(GptConfig.Gpt2Small)) Assert.Equal(124_475_904, model.NumParameters());
     }
 }
