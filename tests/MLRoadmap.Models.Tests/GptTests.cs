@@ -259,6 +259,9 @@ public class GptTests(ITestOutputHelper output)
         Assert.False(a.Equal(c), "another seed gives another sample (60 draws over 11 tokens)");
         Compare.Exact(a.Narrow(1, 0, 4), prompt, "the prompt is the output's prefix");
         Assert.True(a.Min().Item<long>() >= 0 && a.Max().Item<long>() < 11);
+
+        var longPrompt = Torch.Randint(0, 11, [1, 12]);                    // longer than the block (8): cropped
+        Compare.Exact(model.Generate(longPrompt, 3, 1.0, 2, seed: 1).Narrow(1, 0, 12), longPrompt, "a long prompt is kept whole");
     }
 
     [Fact]
