@@ -16,6 +16,9 @@ public enum ModelKind
 
     /// <summary>Images → reconstructions, through a latent code.</summary>
     Autoencoder,
+
+    /// <summary>A window of a time series (steps, features) → the next values (horizon).</summary>
+    Forecaster,
 }
 
 /// <summary>A registry entry: the name, what it is, its options' defaults, and the shapes it takes and gives
@@ -167,6 +170,10 @@ public static class ModelRegistry
             new ConvVaeOptions(), "encoder.0.0", null, null, o => new ConvVae((ConvVaeOptions)o),
             o => [o.InChannels, ((ConvVaeOptions)o).ImageSize, ((ConvVaeOptions)o).ImageSize],
             o => [o.InChannels, ((ConvVaeOptions)o).ImageSize, ((ConvVaeOptions)o).ImageSize]));
+        // Any window length works; the stated input is timeseries-lstm's week of hours.
+        Add(new ModelInfo("lstm_forecaster", ModelKind.Forecaster, "LstmForecaster", "LSTM over a window → the next Horizon values at once",
+            new LstmForecasterOptions(), "lstm", null, null, o => new LstmForecaster((LstmForecasterOptions)o),
+            o => [168, o.InChannels], o => [((LstmForecasterOptions)o).Horizon]));
         return entries;
 
         static long[] Image(DcganOptions o) => [o.InChannels, o.ImageSize, o.ImageSize];
