@@ -67,7 +67,7 @@ public sealed record ForecasterSettings
     [Setting("0.1 between the LSTM layers and before the head: a year of hourly data is little for 50k weights", Min = 0, Max = 0.9)]
     public double Dropout { get; init; } = 0.1;
 
-    [Setting("true: the network also reads each step's change from a season earlier and forecasts the change from the seasonal-naive forecast; on Seattle's smooth hourly normals that baseline is already within 0.12 °C, and a network forecasting whole values does not get below it in minutes")]
+    [Setting("true: the network also reads each step's change from a season earlier and forecasts the change from the seasonal-naive forecast; on Seattle's smooth hourly normals that baseline is already within 0.12 °C, and a network forecasting whole values starts far above it (2.28 °C validation RMSE after one epoch, against 0.063 with the residual)")]
     public bool SeasonalResidual { get; init; } = true;
 
     [Setting("true: hour of day and day of year as sine and cosine beside each value, so the model knows where in the day and year each step is")]
