@@ -19,6 +19,8 @@ public enum ModelKind
 
     /// <summary>Token ids (T) → next-token logits (T, V).</summary>
     LanguageModel,
+    /// <summary>A window of a time series (steps, features) → the next values (horizon).</summary>
+    Forecaster,
 }
 
 /// <summary>A registry entry: the name, what it is, its options' defaults, and the shapes it takes and gives
@@ -173,6 +175,10 @@ public static class ModelRegistry
         Add(new ModelInfo("gpt", ModelKind.LanguageModel, "Gpt", "GPT-style causal transformer LM (nanoGPT's layout, tied head)",
             new GptConfig(), "transformer.wte", null, null, o => new Gpt((GptConfig)o),
             o => [((GptConfig)o).BlockSize], o => [((GptConfig)o).BlockSize, ((GptConfig)o).VocabSize]));
+        // Any window length works; the stated input is timeseries-lstm's week of hours.
+        Add(new ModelInfo("lstm_forecaster", ModelKind.Forecaster, "LstmForecaster", "LSTM over a window → the next Horizon values at once",
+            new LstmForecasterOptions(), "lstm", null, null, o => new LstmForecaster((LstmForecasterOptions)o),
+            o => [168, o.InChannels], o => [((LstmForecasterOptions)o).Horizon]));
         return entries;
 
         static long[] Image(DcganOptions o) => [o.InChannels, o.ImageSize, o.ImageSize];

@@ -60,7 +60,8 @@ public class RegistryTests
                 Assert.True(grad is not null, $"{name}: {pname} got no gradient");
                 Assert.True(grad.IsFinite().All().Item<bool>(), $"{name}: {pname} has a non-finite gradient");
             }
-            var first = model.NamedParameters().First(p => p.Name == info.FirstLayer + ".weight").Parameter;
+            // A recurrent first layer's input weight is weight_ih_l0 (PyTorch's name), not weight.
+            var first = model.NamedParameters().First(p => p.Name == info.FirstLayer + ".weight" || p.Name == info.FirstLayer + ".weight_ih_l0").Parameter;
             Assert.True(first.Grad!.Abs().Sum().Item<double>() > 0, $"{name}: the gradient reaching {info.FirstLayer} is zero");
         }
         Assert.Equal(baseline, Baseline());

@@ -59,6 +59,11 @@ internal static class PredictCommand
         using var inputs = recipe.ReadInputs(model.Config, files);
         using var loader = new DataLoader(inputs.Rows, new DataLoaderOptions { BatchSize = BatchSize(model.Config), Workers = 0 });
         using var outputs = trainer.Predict(module, loader, model.Checkpoint.Path);
+        if (recipe is IForecastRecipe forecaster)
+        {
+            ForecastOutput.Print(forecaster.DecodeForecasts(model.Config, inputs, outputs), json);
+            return ExitCodes.Ok;
+        }
         var predictions = recipe.Decode(model.Config, inputs, outputs, topK);
         var inv = CultureInfo.InvariantCulture;
         var width = predictions.Select(p => p.Input.Length).DefaultIfEmpty(0).Max();
