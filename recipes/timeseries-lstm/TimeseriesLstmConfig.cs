@@ -33,8 +33,12 @@ public sealed record SeriesData : DataSettings
     [Setting("null: a column named temp (else value), else the first other column whose first row is a number")]
     public string? ValueColumn { get; init; }
 
-    [Setting("true: Vega's seattle-temps.csv is in °F (37.5–75.9 over the year), so values, metrics and forecasts become °C; set false for other data")]
-    public bool FahrenheitToCelsius { get; init; } = true;
+    [Setting("null: convert °F to °C for Vega's seattle-temps.csv only (it is in °F, 37.5–75.9 over the year), leave any other file's values as they are; true or false forces it")]
+    public bool? FahrenheitToCelsius { get; init; }
+
+    /// <summary>Whether values are converted from °F to °C: as set, else only for Vega's Seattle file.</summary>
+    public bool ConvertsFahrenheit => FahrenheitToCelsius ??
+        string.Equals(System.IO.Path.GetFileName(Path), "seattle-temps.csv", StringComparison.Ordinal);
 
     [Setting("168 steps: a week of hourly values, so the input holds seven whole daily cycles and a weekday pattern if there is one", Min = 1)]
     public int Window { get; init; } = 168;

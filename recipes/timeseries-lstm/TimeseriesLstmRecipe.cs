@@ -79,7 +79,7 @@ public sealed class TimeseriesLstmRecipe : ForecastRecipe<TimeseriesLstmConfig>
                     $"{d.Path}: too few rows: the {what} period holds steps {range.Start}-{range.End - 1} of {series.Count}, no room for one window " +
                     $"of {d.Window} + {d.Horizon} steps (data.window + data.horizon); give a longer series or smaller windows");
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Name}: {d.Path}: time column '{series.TimeColumn}', value column '{series.ValueColumn}'{(d.FahrenheitToCelsius ? " (°F converted to °C)" : "")}; " +
+            $"{Name}: {d.Path}: time column '{series.TimeColumn}', value column '{series.ValueColumn}'{(d.ConvertsFahrenheit ? " (°F converted to °C)" : "")}; " +
             $"{series.Count} steps of {series.Step} from {TimeSeries.Format(series.Times[0])} to {TimeSeries.Format(series.Times[^1])}" +
             $"{(series.Filled > 0 ? $", {series.Filled} missing filled by interpolation" : "")}; " +
             $"windows: {starts[0].Starts.Length} training, {starts[1].Starts.Length} validation, {starts[2].Starts.Length} test"));
@@ -173,7 +173,7 @@ public sealed class TimeseriesLstmRecipe : ForecastRecipe<TimeseriesLstmConfig>
 
     private static TimeSeries Read(TimeseriesLstmConfig config, string path) =>
         TimeSeries.Read(path, config.Data.TimeColumn, config.Data.ValueColumn, config.Data.MaxGap,
-            config.Data.FahrenheitToCelsius ? f => (f - 32) * 5 / 9 : null);
+            config.Data.ConvertsFahrenheit ? f => (f - 32) * 5 / 9 : null);
 
     // What one key's bounds cannot say.
     private static void Check(TimeseriesLstmConfig config)
