@@ -16,6 +16,9 @@ public enum ModelKind
 
     /// <summary>Images → reconstructions, through a latent code.</summary>
     Autoencoder,
+
+    /// <summary>Token ids (right-padded with the pad id) → class logits; a <see cref="TextClassifier"/>.</summary>
+    TextClassifier,
 }
 
 /// <summary>A registry entry: the name, what it is, its options' defaults, and the shapes it takes and gives
@@ -167,6 +170,13 @@ public static class ModelRegistry
             new ConvVaeOptions(), "encoder.0.0", null, null, o => new ConvVae((ConvVaeOptions)o),
             o => [o.InChannels, ((ConvVaeOptions)o).ImageSize, ((ConvVaeOptions)o).ImageSize],
             o => [o.InChannels, ((ConvVaeOptions)o).ImageSize, ((ConvVaeOptions)o).ImageSize]));
+        Add(new ModelInfo("lstm_classifier", ModelKind.TextClassifier, "LstmClassifier", "BiLSTM over token embeddings, max-pooled, linear head",
+            new LstmClassifierOptions(), "embedding", null, null, o => new LstmClassifier((LstmClassifierOptions)o),
+            o => [((TextClassifierOptions)o).MaxLength], o => [((TextClassifierOptions)o).NumClasses]));
+        Add(new ModelInfo("transformer_classifier", ModelKind.TextClassifier, "TransformerClassifier",
+            "transformer encoder over token and position embeddings, masked mean pooling, linear head",
+            new TransformerClassifierOptions(), "tok_emb", null, null, o => new TransformerClassifier((TransformerClassifierOptions)o),
+            o => [((TextClassifierOptions)o).MaxLength], o => [((TextClassifierOptions)o).NumClasses]));
         return entries;
 
         static long[] Image(DcganOptions o) => [o.InChannels, o.ImageSize, o.ImageSize];
