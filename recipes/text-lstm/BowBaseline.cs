@@ -100,8 +100,8 @@ public sealed partial class BowBaseline : IDisposable
         return (Torch.Tensor(docs.ToArray()), Torch.Tensor(cols.ToArray()), Torch.Tensor(values.ToArray()));
     }
 
-    // sklearn's default token_pattern r"(?u)\b\w\w+\b" after lower-casing.
-    internal static string[] Words(string text) => WordPattern().Matches(text.ToLowerInvariant()).Select(m => m.Value).ToArray();
+    /// <summary>sklearn's default tokens: token_pattern r"(?u)\b\w\w+\b" after lower-casing.</summary>
+    public static string[] Words(string text) => WordPattern().Matches(text.ToLowerInvariant()).Select(m => m.Value).ToArray();
 
     [GeneratedRegex(@"\b\w\w+\b")]
     private static partial Regex WordPattern();
