@@ -10,6 +10,7 @@ internal static class Lbfgs
     /// <summary>Minimises <paramref name="objective"/> (a scalar built from <paramref name="parameters"/>) in place.</summary>
     public static void Minimize(IReadOnlyList<Tensor> parameters, Func<Tensor> objective, int maxIterations, int history = 10, double tolerance = 1e-6)
     {
+        using var grad = Torch.EnableGrad();   // also when called from an evaluation step, under no_grad
         foreach (var p in parameters) p.RequiresGrad_(true);
         var x = Flatten(parameters);
         var (f, g) = Evaluate(parameters, objective, x);

@@ -49,18 +49,31 @@ public sealed class TextClassifierModule : TrainingModule
         return OptimizerConfig.One(opt, new OneCycleLR(opt, maxLr: _lr, totalSteps: total));
     }
 
-    /// <summary>Writes tokenizer.json and classes.txt into the run directory and prints the baseline to beat.</summary>
+    /// <summary>Writes tokenizer.json, classes.txt and the split (split/{train,val,test}.csv, text,label) into the run
+    /// directory and prints the baseline to beat.</summary>
     public override void OnFitStart()
     {
         if (Trainer?.Options.RunDirectory is { } run)
         {
-            Directory.CreateDirectory(run);
+            Directory.CreateDirectory(Path.Combine(run, "split"));
             File.WriteAllText(Path.Combine(run, "tokenizer.json"), _task.TokenizerJson);
             File.WriteAllLines(Path.Combine(run, "classes.txt"), _task.Classes);
+            WriteCsv(Path.Combine(run, "split", "train.csv"), _task.Splits.Train);
+            WriteCsv(Path.Combine(run, "split", "val.csv"), _task.Splits.Val);
+            WriteCsv(Path.Combine(run, "split", "test.csv"), _task.Splits.Test);
         }
         var b = _task.Baseline;
         Console.Out.WriteLine(FormattableString.Invariant(
             $"bag-of-words baseline (TF-IDF + logistic regression): val acc {b.ValAccuracy:P2}, macro-F1 {b.ValF1:F4}; test acc {b.TestAccuracy:P2}, macro-F1 {b.TestF1:F4}"));
+    }
+
+    // RFC 4180: every field quoted, quotes doubled; what data.path reads back (and pandas or sklearn scripts).
+    private void WriteCsv(string path, IReadOnlyList<TextExample> examples)
+    {
+        using var writer = new StreamWriter(path);
+        writer.Write("text,label\n");
+        foreach (var e in examples)
+            writer.Write($"\"{e.Text.Replace("\"", "\"\"", StringComparison.Ordinal)}\",\"{_task.Classes[e.Label].Replace("\"", "\"\"", StringComparison.Ordinal)}\"\n");
     }
 
     /// <summary>Logits (B, classes) of a batch whose first tensor is the tokens and last the lengths.</summary>

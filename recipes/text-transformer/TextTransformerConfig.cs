@@ -6,13 +6,13 @@ namespace MLRoadmap.Recipes.TextTransformer;
 /// <summary>text-transformer's configuration: the common keys with this recipe's defaults, text-lstm's
 /// <c>data.*</c> (<see cref="TextData"/>) and <c>model.*</c> below.</summary>
 [Reason("trainer.max_epochs", "15 epochs: a transformer trained from scratch on a few thousand texts needs more passes than the LSTM (README)")]
-[Reason("optim.lr", "1e-3: the one-cycle peak for AdamW on this small pre-norm encoder")]
+[Reason("optim.lr", "2e-3: the one-cycle peak for AdamW on this small pre-norm encoder")]
 public sealed record TextTransformerConfig : RunConfig<TextData, TransformerSettings>
 {
     public TextTransformerConfig()
     {
         Trainer = Trainer with { MaxEpochs = 15 };
-        Optim = Optim with { Lr = 1e-3 };
+        Optim = Optim with { Lr = 2e-3 };
     }
 }
 
