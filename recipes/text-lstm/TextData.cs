@@ -3,7 +3,7 @@ using MLRoadmap.Training.Recipes;
 namespace MLRoadmap.Recipes.TextLstm;
 
 /// <summary>The <c>data.*</c> keys: where the texts are, how they are split and tokenized.</summary>
-[Reason("batch_size", "32: 108 steps an epoch on the fortunes' 3,442 training texts; 64 left the LSTM under-fitted after 8 epochs (68.1% validation)")]
+[Reason("batch_size", "32: 108 steps an epoch on the fortunes' 3,444 training texts; 64 left the LSTM under-fitted after 8 epochs (68.1% validation)")]
 [Reason("path", "null: the embedded default, English fortunes by category from Debian's fortunes package; or a folder of class folders, an aclImdb folder, or a CSV file with text,label columns")]
 public sealed record TextData : DataSettings
 {
