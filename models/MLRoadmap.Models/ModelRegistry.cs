@@ -21,6 +21,8 @@ public enum ModelKind
     LanguageModel,
     /// <summary>A window of a time series (steps, features) → the next values (horizon).</summary>
     Forecaster,
+    /// <summary>Token ids (right-padded with the pad id) → class logits; a <see cref="TextClassifier"/>.</summary>
+    TextClassifier,
 }
 
 /// <summary>A registry entry: the name, what it is, its options' defaults, and the shapes it takes and gives
@@ -179,6 +181,13 @@ public static class ModelRegistry
         Add(new ModelInfo("lstm_forecaster", ModelKind.Forecaster, "LstmForecaster", "LSTM over a window → the next Horizon values at once",
             new LstmForecasterOptions(), "lstm", null, null, o => new LstmForecaster((LstmForecasterOptions)o),
             o => [168, o.InChannels], o => [((LstmForecasterOptions)o).Horizon]));
+        Add(new ModelInfo("lstm_classifier", ModelKind.TextClassifier, "LstmClassifier", "BiLSTM over token embeddings, max-pooled, linear head",
+            new LstmClassifierOptions(), "embedding", null, null, o => new LstmClassifier((LstmClassifierOptions)o),
+            o => [((TextClassifierOptions)o).MaxLength], o => [((TextClassifierOptions)o).NumClasses]));
+        Add(new ModelInfo("transformer_classifier", ModelKind.TextClassifier, "TransformerClassifier",
+            "transformer encoder over token and position embeddings, masked mean pooling, linear head",
+            new TransformerClassifierOptions(), "tok_emb", null, null, o => new TransformerClassifier((TransformerClassifierOptions)o),
+            o => [((TextClassifierOptions)o).MaxLength], o => [((TextClassifierOptions)o).NumClasses]));
         return entries;
 
         static long[] Image(DcganOptions o) => [o.InChannels, o.ImageSize, o.ImageSize];

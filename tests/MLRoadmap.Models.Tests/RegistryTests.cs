@@ -40,9 +40,12 @@ public class RegistryTests
         {
             model.Train();
             using var scope = Torch.NewDisposeScope();
-            var x = info.Kind == ModelKind.LanguageModel
-                ? Torch.Randint(0, info.OutputShape()[^1], [2, .. SmallInput(info)])   // token ids below V
-                : Torch.Randn([2, .. SmallInput(info)]);
+            var x = info.Kind switch
+            {
+                ModelKind.LanguageModel => Torch.Randint(0, info.OutputShape()[^1], [2, .. SmallInput(info)]),   // token ids below V
+                ModelKind.TextClassifier => Torch.Randint(1, ((TextClassifierOptions)info.DefaultOptions).VocabSize, [2, .. SmallInput(info)]),   // ids, no pad (0)
+                _ => Torch.Randn([2, .. SmallInput(info)]),
+            };
             if (info.Kind == ModelKind.Autoencoder) x = x.Sigmoid();       // pixels in [0, 1]
             var y = model.Forward(x);
             Assert.Equal([2, .. info.OutputShape()], y.Shape);

@@ -1,0 +1,106 @@
+using MLRoadmap.Data;
+using MLRoadmap.Models;
+using MLRoadmap.Training;
+using MLRoadmap.Training.Callbacks;
+using MLRoadmap.Training.Recipes;
+
+namespace MLRoadmap.Recipes.TextLstm;
+
+/// <summary>
+/// What the text classification recipes share: the data (<c>data.*</c>, <see cref="TextData"/>), its tokenizer
+/// and loaders, the baseline, reading texts for <c>predict</c> and naming the classes. A recipe adds its name and
+/// its zoo model; text-lstm and text-transformer are the two.
+/// </summary>
+public abstract class TextRecipe<TConfig, TModel> : Recipe<TConfig>
+    where TConfig : RunConfig<TextData, TModel>, new()
+    where TModel : class, new()
+{
+    public override string Monitor => "val_acc";
+
+    public override MonitorMode MonitorMode => MonitorMode.Max;
+
+    /// <summary>The network for <paramref name="task"/>'s vocabulary and classes.</summary>
+    protected abstract TextClassifier CreateNet(TConfig config, TextTask task);
+
+    /// <summary>Cross-entropy's label smoothing in training.</summary>
+    protected abstract double LabelSmoothing(TConfig config);
+
+    public override TrainingModule CreateModule(TConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var task = TextTask.For(config.Data);
+        return new TextClassifierModule(CreateNet(config, task), task, config.Optim.Lr, config.Optim.WeightDecay, LabelSmoothing(config));
+    }
+
+    public override RecipeData LoadData(TConfig config, DataSplits splits)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var task = TextTask.For(config.Data);
+        var owned = new List<IDisposable>();
+        DataLoader? train = null, val = null, test = null;
+        try
+        {
+            if (splits.HasFlag(DataSplits.Train)) train = Loader(task.Encode(task.Splits.Train), shuffle: true);
+            if (splits.HasFlag(DataSplits.Val)) val = Loader(task.Encode(task.Splits.Val), shuffle: false);
+            if (splits.HasFlag(DataSplits.Test)) test = Loader(task.Encode(task.Splits.Test), shuffle: false);
+            return new RecipeData(train, val, test, owned);
+        }
+        catch
+        {
+            train?.Dispose();
+            val?.Dispose();
+            foreach (var o in owned) o.Dispose();
+            throw;
+        }
+
+        DataLoader Loader(TensorDataset set, bool shuffle)
+        {
+            owned.Add(set);
+            return new DataLoader(set, new DataLoaderOptions
+            {
+                BatchSize = config.Data.BatchSize,
+                Shuffle = shuffle,
+                Seed = config.Seed,
+                Workers = config.Data.Workers,
+            });
+        }
+    }
+
+    /// <summary>Each input that is an existing file gives one text per non-empty line (named FILE:LINE); any other
+    /// argument is itself a text.</summary>
+    public override PredictionInputs ReadInputs(TConfig config, IReadOnlyList<string> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Count == 0) throw new ArgumentException("no inputs to predict", nameof(inputs));
+        var texts = new List<string>();
+        var names = new List<string>();
+        foreach (var input in inputs)
+        {
+            if (!File.Exists(input))
+            {
+                texts.Add(input);
+                names.Add(input.Length <= 40 ? input : input[..37] + "...");
+                continue;
+            }
+            var lineNumber = 0;
+            foreach (var line in File.ReadLines(input))
+            {
+                lineNumber++;
+                if (line.Trim().Length == 0) continue;
+                texts.Add(line);
+                names.Add(FormattableString.Invariant($"{input}:{lineNumber}"));
+            }
+        }
+        if (texts.Count == 0) throw new InvalidDataException($"no text to predict: {string.Join(", ", inputs)} hold only empty lines");
+        var (tokens, lengths) = TextTask.For(config.Data).EncodeTexts(texts);
+        return new PredictionInputs(new TensorDataset(tokens, lengths), names);
+    }
+
+    public override IReadOnlyList<Prediction> Decode(TConfig config, PredictionInputs inputs, Tensor outputs, int topK)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(inputs);
+        return ClassifierOutputs.TopK(outputs, inputs.Names, TextTask.For(config.Data).Classes, topK);
+    }
+}
