@@ -16,6 +16,9 @@ public enum ModelKind
 
     /// <summary>Images → reconstructions, through a latent code.</summary>
     Autoencoder,
+
+    /// <summary>Token ids (T) → next-token logits (T, V).</summary>
+    LanguageModel,
 }
 
 /// <summary>A registry entry: the name, what it is, its options' defaults, and the shapes it takes and gives
@@ -167,6 +170,9 @@ public static class ModelRegistry
             new ConvVaeOptions(), "encoder.0.0", null, null, o => new ConvVae((ConvVaeOptions)o),
             o => [o.InChannels, ((ConvVaeOptions)o).ImageSize, ((ConvVaeOptions)o).ImageSize],
             o => [o.InChannels, ((ConvVaeOptions)o).ImageSize, ((ConvVaeOptions)o).ImageSize]));
+        Add(new ModelInfo("lstm_lm", ModelKind.LanguageModel, "LstmLanguageModel", "LSTM language model: ids → next-token logits",
+            new LstmLanguageModelOptions(), "embedding", null, null, o => new LstmLanguageModel((LstmLanguageModelOptions)o),
+            _ => [16], o => [16, ((LstmLanguageModelOptions)o).VocabSize]));
         return entries;
 
         static long[] Image(DcganOptions o) => [o.InChannels, o.ImageSize, o.ImageSize];
