@@ -170,6 +170,9 @@ public static class ModelRegistry
             new ConvVaeOptions(), "encoder.0.0", null, null, o => new ConvVae((ConvVaeOptions)o),
             o => [o.InChannels, ((ConvVaeOptions)o).ImageSize, ((ConvVaeOptions)o).ImageSize],
             o => [o.InChannels, ((ConvVaeOptions)o).ImageSize, ((ConvVaeOptions)o).ImageSize]));
+        Add(new ModelInfo("gpt", ModelKind.LanguageModel, "Gpt", "GPT-style causal transformer LM (nanoGPT's layout, tied head)",
+            new GptConfig(), "transformer.wte", null, null, o => new Gpt((GptConfig)o),
+            o => [((GptConfig)o).BlockSize], o => [((GptConfig)o).BlockSize, ((GptConfig)o).VocabSize]));
         Add(new ModelInfo("lstm_lm", ModelKind.LanguageModel, "LstmLanguageModel", "LSTM language model: ids → next-token logits",
             new LstmLanguageModelOptions(), "embedding", null, null, o => new LstmLanguageModel((LstmLanguageModelOptions)o),
             _ => [16], o => [16, ((LstmLanguageModelOptions)o).VocabSize]));
