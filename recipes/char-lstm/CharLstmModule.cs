@@ -32,7 +32,8 @@ public sealed class CharLstmModule : LanguageModelModule
 
     public override Tensor Logits(Tensor ids) => _net.Forward(ids);
 
-    public override Tensor GenerateIds(Tensor prompt, int maxNewTokens, Func<Tensor, Tensor> pick) => _net.Generate(prompt, maxNewTokens, pick);
+    public override Tensor GenerateIds(Tensor prompt, int maxNewTokens, double temperature, int? topK, Random random) =>
+        _net.Generate(prompt, maxNewTokens, logits => Sampling.Next(logits, temperature, topK, random));
 
     public override IReadOnlyList<OptimizerConfig> ConfigureOptimizers()
     {

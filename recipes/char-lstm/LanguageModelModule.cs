@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MLRoadmap.Data;
+using MLRoadmap.Models;
 using MLRoadmap.Training;
 using MLRoadmap.Training.Recipes;
 using F = MLRoadmap.NN.Functional;
@@ -43,9 +44,9 @@ public abstract class LanguageModelModule : TrainingModule
     /// <summary>Ids (B, T) → next-token logits (B, T, V).</summary>
     public abstract Tensor Logits(Tensor ids);
 
-    /// <summary>Continues <paramref name="prompt"/> (1, T) by <paramref name="maxNewTokens"/> ids chosen by
-    /// <paramref name="pick"/> (last-step logits (1, V) → (1, 1)); returns (1, T + new).</summary>
-    public abstract Tensor GenerateIds(Tensor prompt, int maxNewTokens, Func<Tensor, Tensor> pick);
+    /// <summary>Continues <paramref name="prompt"/> (1, T) by <paramref name="maxNewTokens"/> ids drawn by
+    /// <see cref="Sampling.Next"/>; returns (1, T + new).</summary>
+    public abstract Tensor GenerateIds(Tensor prompt, int maxNewTokens, double temperature, int? topK, Random random);
 
     public override Tensor? TrainingStep(Batch batch, int batchIndex)
     {
@@ -93,7 +94,7 @@ public abstract class LanguageModelModule : TrainingModule
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
-        LmSampler.Check(temperature, topK, Vocabulary.Size);
+        Sampling.CheckSettings(temperature, topK, Vocabulary.Size);
         var unknown = Vocabulary.Unknown(prompt);
         if (unknown.Count > 0)
             throw new ArgumentException("the prompt holds characters the model's vocabulary lacks (it never saw them in training): " +
@@ -104,7 +105,7 @@ public abstract class LanguageModelModule : TrainingModule
         var device = Parameters().First().Device;
         var ids = Torch.Tensor([.. context.Select(i => (long)i)], [1, context.Length], device);   // (1, T)
         var random = new Random(unchecked((int)(seed ^ (seed >> 32))));
-        var all = GenerateIds(ids, maxTokens, logits => LmSampler.Next(logits, temperature, topK, random));
+        var all = GenerateIds(ids, maxTokens, temperature, topK, random);
         var generated = all.Narrow(1, context.Length, maxTokens).Cpu().ToArray<long>();
         return new Generation(prompt, Vocabulary.Decode(generated.Select(i => (int)i)), generated.Length);
     }
