@@ -37,8 +37,8 @@ public sealed class TextCorpus
     /// as those; otherwise as a fortunes folder: every file but <c>*.dat</c> (strfile's indexes), <c>*.u8</c> (links to
     /// the same text) and <see cref="ExcludedFortuneFiles"/>. Files are read in ordinal path order, as strict UTF-8. A file
     /// with lines holding only <c>%</c> is split at them (the fortune format), any other at blank lines. Line endings
-    /// become "\n"; control characters other than newline and tab (the backspaces of old overstruck underlining, bells)
-    /// are dropped. <paramref name="limit"/> keeps the first N items (smoke tests).
+    /// become "\n"; a backspace removes the character before it (old fortunes underline and embolden by overstriking,
+    /// "_\bx"), and other control characters but newline and tab (bells) are dropped. <paramref name="limit"/> keeps the first N items (smoke tests).
     /// </summary>
     public static TextCorpus Read(string path, int? limit = null)
     {
@@ -122,6 +122,12 @@ public sealed class TextCorpus
             {
                 if (i + 1 < text.Length && text[i + 1] == '\n') continue;
                 c = '\n';
+            }
+            if (c == '\b')
+            {
+                // Overstrike ("_\bx" underlined, "x\bx" bold): the character printed last is the one that shows.
+                if (sb.Length > 0 && sb[^1] != '\n') sb.Length--;
+                continue;
             }
             if (char.IsControl(c) && c is not ('\n' or '\t')) continue;
             sb.Append(c);
