@@ -20,7 +20,7 @@ public sealed record LmData : DataSettings
         BatchSize = 32;
     }
 
-    [Setting("0.05: about 780 fortunes (126,000 characters): bits per character to about ±0.01", Min = 0.001, Max = 0.5)]
+    [Setting("0.05: about 760 fortunes (about 128,000 characters), enough to rank checkpoints by bits per character to about ±0.01", Min = 0.001, Max = 0.5)]
     public double ValFraction { get; init; } = 0.05;
 
     [Setting("0.05: as many test fortunes, never seen before eval", Min = 0, Max = 0.5)]
