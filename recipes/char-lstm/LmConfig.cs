@@ -11,7 +11,7 @@ public abstract record LmConfig<TModel> : RunConfig<LmData, TModel> where TModel
 
 /// <summary>The <c>data.*</c> keys: the text, its split, and the chunks trained on.</summary>
 [Reason("path", "where Debian's fortunes package installs its English fortunes; a UTF-8 text file or a folder of .txt files works too")]
-[Reason("batch_size", "32 chunks a step: enough rows to keep the matrix products efficient on a CPU, and about 600 steps an epoch on fortunes at 128 characters")]
+[Reason("batch_size", "32 chunks a step: enough rows to keep the matrix products efficient on a CPU, and about 560 steps an epoch on fortunes at 128 characters")]
 public sealed record LmData : DataSettings
 {
     public LmData()

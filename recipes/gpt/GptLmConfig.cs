@@ -22,7 +22,7 @@ public sealed record GptLmConfig : LmConfig<GptSettings>
 /// (the learned positions) is <c>data.seq_len</c>.</summary>
 public sealed record GptSettings
 {
-    [Setting("bpe: a byte-level BPE trained on the training split; each of data.seq_len tokens holds about three bytes, so the model sees three times the text char does at the same cost (README)", OneOf = ["bpe", "char"])]
+    [Setting("bpe: a byte-level BPE trained on the training split; a token holds about 2.3 bytes of fortune text, so the model reads 2.3 times the text per step and per context that char does (README)", OneOf = ["bpe", "char"])]
     public string Tokenizer { get; init; } = "bpe";
 
     [Setting("1024 tokens (the 256 bytes and 768 merges): common words and word pieces of the fortunes, a small head and embedding", Min = 257, Max = 65536)]
