@@ -131,9 +131,12 @@ public abstract class LanguageModelModule : TrainingModule
         {
             var sb = new StringBuilder();
             sb.Append(CultureInfo.InvariantCulture, $"==== {title} (temperature {_sample.Temperature}, top-k {(_sample.TopK is { } k and > 0 ? k : "all")}, seed {_sample.Seed})\n");
-            foreach (var prompt in _sample.Prompts.Split('|'))
+            var prompts = _sample.Prompts.Split('|');
+            for (var i = 0; i < prompts.Length; i++)
             {
-                var g = Generate(prompt, _sample.Tokens, _sample.Temperature, _sample.TopK, _sample.Seed);
+                // Each prompt its own draws (seed, seed + 1, …): with one sequence, the continuations drift into the same text.
+                var prompt = prompts[i];
+                var g = Generate(prompt, _sample.Tokens, _sample.Temperature, _sample.TopK, _sample.Seed + (ulong)i);
                 sb.Append(CultureInfo.InvariantCulture, $"---- prompt \"{prompt}\"\n{prompt}{g.Continuation}\n");
             }
             return sb.ToString();

@@ -52,6 +52,6 @@ public sealed record SampleSettings
     [Setting("null: sample from every token (0 too); k keeps the k most likely", Min = 0)]
     public int? TopK { get; init; }
 
-    [Setting("a fixed seed for the draws, independent of seed")]
+    [Setting("a fixed seed for the draws (the i-th prompt: seed + i), independent of seed")]
     public ulong Seed { get; init; } = 1234;
 }
