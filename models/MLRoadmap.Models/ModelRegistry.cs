@@ -188,6 +188,9 @@ public static class ModelRegistry
             "transformer encoder over token and position embeddings, masked mean pooling, linear head",
             new TransformerClassifierOptions(), "tok_emb", null, null, o => new TransformerClassifier((TransformerClassifierOptions)o),
             o => [((TextClassifierOptions)o).MaxLength], o => [((TextClassifierOptions)o).NumClasses]));
+        Add(new ModelInfo("lstm_lm", ModelKind.LanguageModel, "LstmLanguageModel", "LSTM language model: ids → next-token logits",
+            new LstmLanguageModelOptions(), "embedding", null, null, o => new LstmLanguageModel((LstmLanguageModelOptions)o),
+            _ => [16], o => [16, ((LstmLanguageModelOptions)o).VocabSize]));
         return entries;
 
         static long[] Image(DcganOptions o) => [o.InChannels, o.ImageSize, o.ImageSize];

@@ -12,20 +12,23 @@ namespace MLRoadmap.Cli.Commands;
 /// <summary>`mlroadmap predict CHECKPOINT INPUT...`: the recipe's predictions for input files (what a recipe reads is
 /// in its README; fashion-mlp takes IDX image files, with FILE:I-J selections, and CSV rows of pixels).
 /// `mlroadmap predict CHECKPOINT --samples N [--out DIR] [--seed S]`: N new examples from a generative recipe
-/// (<see cref="IGenerativeRecipe"/>), written as files.</summary>
+/// (<see cref="IGenerativeRecipe"/>), written as files. `mlroadmap predict CHECKPOINT "PROMPT"... [--max-tokens N]
+/// [--temperature T] [--top-k K] [--seed S]`: a language model's continuation of each prompt (<see cref="LanguageModelPredict"/>).</summary>
 internal static class PredictCommand
 {
     public static Command Create()
     {
         var target = new Argument<string>("checkpoint") { Description = "A checkpoint directory, or a run directory (its best checkpoint)." };
         var inputs = new Argument<string[]>("inputs") { Description = "Input files (the recipe says which kinds); none with --samples.", Arity = ArgumentArity.ZeroOrMore };
-        var topK = new Option<int>("--top-k") { Description = "How many classes to show per input.", DefaultValueFactory = _ => 3, HelpName = "k" };
+        var topK = new Option<int?>("--top-k") { Description = "Classifiers: how many classes to show per input (default 3). Language models: draw each token from the k most likely only (default: from all).", HelpName = "k" };
         var samples = new Option<int?>("--samples") { Description = "Generative recipes: draw this many new examples instead of reading inputs.", HelpName = "n" };
         var output = new Option<string?>("--out") { Description = "With --samples: the directory to write them to (default samples/RECIPE-yyyyMMdd-HHmmss).", HelpName = "dir" };
-        var seed = new Option<ulong>("--seed") { Description = "With --samples: the seed of the latent codes (the same seed, the same samples).", HelpName = "n" };
+        var seed = new Option<ulong>("--seed") { Description = "With --samples: the seed of the latent codes; with a language model: of the draws (the same seed, the same output).", HelpName = "n" };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "Language models: how many tokens to generate after the prompt (default 200).", HelpName = "n" };
+        var temperature = new Option<double?>("--temperature") { Description = "Language models: divides the logits before sampling; below 1 is more conservative, 0 always takes the most likely token (default 0.8).", HelpName = "t" };
         var device = Cli.Device();
         var json = new Option<bool>("--json") { Description = "One JSON object per input (with --samples: one object naming the files)." };
-        var command = new Command("predict", "Predict with a trained checkpoint, or sample from a generative one.") { target, inputs, topK, samples, output, seed, device, json };
+        var command = new Command("predict", "Predict with a trained checkpoint, or sample from a generative one.") { target, inputs, topK, samples, output, seed, maxTokens, temperature, device, json };
         command.SetAction(parse => Cli.Guard(parse, () =>
         {
             List<ConfigEntry> overrides = parse.GetValue(device) is { } d ? [new ConfigEntry("trainer.device", d, "--device")] : [];
@@ -36,22 +39,30 @@ internal static class PredictCommand
                 if (files.Length > 0) throw new UsageException($"--samples draws new examples and reads no inputs; drop {string.Join(" ", files)}");
                 return Sample(parse.GetValue(target)!, n, parse.GetValue(output), parse.GetValue(seed), overrides, parse.GetValue(json));
             }
-            if (parse.GetValue(output) is not null || parse.GetResult(seed) is not null)
-                throw new UsageException("--out and --seed go with --samples N (sampling from a generative recipe)");
+            var model = TrainedModel.Resolve(parse.GetValue(target)!, Cli.Recipes(), overrides);
             var k = parse.GetValue(topK);
             if (k < 1) throw new UsageException($"--top-k must be at least 1, not {k}");
-            return Run(parse.GetValue(target)!, files, k, overrides, parse.GetValue(json));
+            if (model.Recipe is ILanguageModelRecipe lm)
+            {
+                if (parse.GetValue(output) is not null) throw new UsageException("--out goes with --samples N (sampling from a generative recipe)");
+                return LanguageModelPredict.Run(model, lm, files, new LanguageModelPredict.Settings(parse.GetValue(maxTokens) ?? 200,
+                    parse.GetValue(temperature) ?? 0.8, k, parse.GetValue(seed)), parse.GetValue(json));
+            }
+            if (parse.GetValue(maxTokens) is not null || parse.GetValue(temperature) is not null)
+                throw new UsageException($"--max-tokens and --temperature are for language models; recipe {model.Recipe.Name} is not one");
+            if (parse.GetValue(output) is not null || parse.GetResult(seed) is not null)
+                throw new UsageException("--out and --seed go with --samples N (sampling from a generative recipe) or a language model's prompt");
+            return Run(model, files, k ?? 3, parse.GetValue(json));
         }));
         return command;
     }
 
-    private static int Run(string path, string[] files, int topK, List<ConfigEntry> overrides, bool json)
+    private static int Run(TrainedModel model, string[] files, int topK, bool json)
     {
-        var model = TrainedModel.Resolve(path, Cli.Recipes(), overrides);
         var recipe = model.Recipe;
         if (recipe is IGenerativeRecipe)
             throw new UsageException($"recipe {recipe.Name} generates new examples rather than predicting from inputs: " +
-                                     $"sample with `mlroadmap predict {path} --samples N [--out DIR] [--seed S]`");
+                                     "sample with `mlroadmap predict RUN --samples N [--out DIR] [--seed S]`");
         if (files.Length == 0) throw new UsageException($"no inputs: give the files to predict (recipe {recipe.Name}'s README says which kinds)");
         var trainer = new Trainer(RunSetup.TrainerOptions(model.Config, runDirectory: null));
         Cli.CheckDevice(trainer, model.Config);

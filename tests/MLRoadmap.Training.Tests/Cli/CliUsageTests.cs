@@ -73,7 +73,7 @@ public sealed class CliUsageTests : IDisposable
     {
         var recipe = CliProcess.Run("train no-such-recipe", _dir);
         Assert.True(recipe.ExitCode == 2, recipe.ToString());
-        Assert.Contains("unknown recipe 'no-such-recipe'; available: dcgan, fashion-cnn, fashion-mlp, fashion-resnet, text-lstm, text-transformer, timeseries-lstm, transfer-resnet, vae", recipe.Stderr, StringComparison.Ordinal);
+        Assert.Contains("unknown recipe 'no-such-recipe'; available: char-lstm, dcgan, fashion-cnn, fashion-mlp, fashion-resnet, gpt, text-lstm, text-transformer, timeseries-lstm, transfer-resnet, vae", recipe.Stderr, StringComparison.Ordinal);
 
         var option = CliProcess.Run("train fashion-mlp --no-such-option", _dir);
         Assert.True(option.ExitCode == 2, option.ToString());

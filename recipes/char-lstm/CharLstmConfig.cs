@@ -1,0 +1,37 @@
+using MLRoadmap.Training.Recipes;
+
+namespace MLRoadmap.Recipes.CharLstm;
+
+/// <summary>char-lstm's configuration: the common keys with this recipe's defaults, <c>data.*</c> and
+/// <c>sample.*</c> (<see cref="LmConfig{TModel}"/>) and <c>model.*</c> below.</summary>
+[Reason("trainer.max_epochs", "3 epochs, about 1,700 steps at 0.87 CPU-seconds each measured here on one thread: about 25 CPU-minutes, the budget for a CPU run (README has the curve)")]
+[Reason("optim.lr", "3e-3: the one-cycle peak for AdamW on this LSTM; higher diverges in the warm-up")]
+[Reason("optim.weight_decay", "0.01: AdamW's default; the embeddings and gates are small enough not to need more")]
+[Reason("trainer.gradient_clip_val", "1.0: recurrent networks' occasional gradient spikes are clipped by norm, as is usual for LSTMs")]
+public sealed record CharLstmConfig : LmConfig<CharLstmSettings>
+{
+    public CharLstmConfig()
+    {
+        Trainer = Trainer with { MaxEpochs = 3, GradientClipVal = 1.0 };
+        Optim = Optim with { Lr = 3e-3, WeightDecay = 0.01 };
+    }
+}
+
+/// <summary>The <c>model.*</c> keys: the zoo's LSTM language model (models/MLRoadmap.Models/LstmLanguageModel.cs).</summary>
+public sealed record CharLstmSettings
+{
+    [Setting("256 units: with two layers about 1.1 M parameters, an epoch of fortunes in about 8 CPU-minutes on one thread", Min = 1, Max = 8192)]
+    public int HiddenSize { get; init; } = 256;
+
+    [Setting("2 layers: the second adds more than a wider single layer at the same cost", Min = 1, Max = 16)]
+    public int Layers { get; init; } = 2;
+
+    [Setting("null: as wide as hidden_size (needed to tie weights); a number sets it", Min = 1, Max = 8192)]
+    public int? EmbeddingDim { get; init; }
+
+    [Setting("0.1 on embeddings, between layers and before the head: a 2.3 M-character corpus overfits a 1.1 M-parameter LSTM after a few epochs", Min = 0, Max = 0.9)]
+    public double Dropout { get; init; } = 0.1;
+
+    [Setting("false: with a hundred characters the head is tiny, and tying gains nothing measurable")]
+    public bool TieWeights { get; init; }
+}

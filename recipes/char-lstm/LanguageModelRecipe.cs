@@ -1,0 +1,108 @@
+using MLRoadmap.Data;
+using MLRoadmap.Training;
+using MLRoadmap.Training.Recipes;
+
+namespace MLRoadmap.Recipes.CharLstm;
+
+/// <summary>
+/// What the language-model recipes share: the corpus (<see cref="TextCorpus"/>, split by item), the tokenizer built
+/// from its training split (<see cref="CreateVocabulary"/>), the chunks the loaders serve, and text generation for
+/// <c>predict</c>. A recipe adds its name, its tokenizer and its module. The vocabulary depends on the training text,
+/// so <c>eval</c> and <c>predict</c> rebuild it from <c>data.*</c> (deterministic; the checkpoint's fingerprint
+/// refuses a mismatch). char-lstm and gpt are the two.
+/// </summary>
+public abstract class LanguageModelRecipe<TConfig, TModel> : Recipe<TConfig>, ILanguageModelRecipe
+    where TConfig : LmConfig<TModel>, new()
+    where TModel : class, new()
+{
+    private (string Key, Prepared Value)? _prepared;
+
+    /// <summary>The tokenizer for <paramref name="config"/>, learned from the training items.</summary>
+    protected abstract LmVocabulary CreateVocabulary(TConfig config, IReadOnlyList<string> trainItems);
+
+    /// <summary>A cache key of what <see cref="CreateVocabulary"/> reads from the model section.</summary>
+    protected abstract string VocabularyKey(TConfig config);
+
+    protected abstract LanguageModelModule CreateModule(TConfig config, LmVocabulary vocabulary, string boundary);
+
+    public override TrainingModule CreateModule(TConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var p = Prepare(config);
+        return CreateModule(config, p.Vocabulary, p.Corpus.Boundary);
+    }
+
+    /// <summary>The corpus read, split and tokenized once per data settings (train, eval and predict each ask more
+    /// than once).</summary>
+    public Prepared Prepare(TConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var key = $"{config.Data with { BatchSize = 0, Workers = 0, SeqLen = 0 }}|{VocabularyKey(config)}";
+        if (_prepared is { } cached && cached.Key == key) return cached.Value;
+        var corpus = TextCorpus.Read(config.Data.Path!, config.Data.Limit);
+        var (train, val, test) = corpus.Split(config.Data.ValFraction, config.Data.TestFraction, config.Data.SplitSeed);
+        var vocabulary = CreateVocabulary(config, train);
+        var prepared = new Prepared(corpus, vocabulary, train, val, test);
+        _prepared = (key, prepared);
+        return prepared;
+    }
+
+    public override RecipeData LoadData(TConfig config, DataSplits splits)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var p = Prepare(config);
+        var owned = new List<IDisposable>();
+        DataLoader? train = null, val = null, test = null;
+        try
+        {
+            DataLoader Loader(IReadOnlyList<string> items, bool shuffle)
+            {
+                // Read after the boundary, as the corpus has it: every character of the split is then predicted once.
+                var set = TokenChunks.Create(p.Vocabulary.Encode(p.Corpus.Boundary + string.Concat(items)), config.Data.SeqLen);
+                owned.Add(set);
+                return new DataLoader(set, new DataLoaderOptions
+                {
+                    BatchSize = config.Data.BatchSize,
+                    Shuffle = shuffle,
+                    Seed = config.Seed,
+                    Workers = config.Data.Workers,
+                    PinMemory = !config.Trainer.Device.StartsWith("cpu", StringComparison.Ordinal),
+                });
+            }
+            if (splits.HasFlag(DataSplits.Train)) train = Loader(p.Train, shuffle: true);
+            if (splits.HasFlag(DataSplits.Val)) val = Loader(p.Val, shuffle: false);
+            if (splits.HasFlag(DataSplits.Test))
+            {
+                if (p.Test.Count == 0) throw new InvalidOperationException("data.test_fraction is 0: this run has no test split");
+                test = Loader(p.Test, shuffle: false);
+            }
+            return new RecipeData(train, val, test, owned);
+        }
+        catch
+        {
+            train?.Dispose();
+            val?.Dispose();
+            foreach (var o in owned) o.Dispose();
+            throw;
+        }
+    }
+
+    public Generation Generate(RunConfig config, TrainingModule model, string prompt, int maxTokens, double temperature, int? topK, ulong seed)
+    {
+        if (model is not LanguageModelModule lm)
+            throw new ArgumentException($"recipe {Name} generates with its own module, not a {model?.GetType().Name ?? "null"}", nameof(model));
+        return lm.Generate(prompt, maxTokens, temperature, topK, seed);
+    }
+
+    public sealed override PredictionInputs ReadInputs(TConfig config, IReadOnlyList<string> inputs) => throw NotAClassifier();
+
+    public sealed override IReadOnlyList<Prediction> Decode(TConfig config, PredictionInputs inputs, Tensor outputs, int topK) =>
+        throw NotAClassifier();
+
+    private NotSupportedException NotAClassifier() =>
+        new($"recipe {Name} continues text: `mlroadmap predict RUN \"a prompt\" --max-tokens N --temperature T --top-k K`");
+
+    /// <summary>A corpus, its tokenizer and its split.</summary>
+    public sealed record Prepared(TextCorpus Corpus, LmVocabulary Vocabulary, IReadOnlyList<string> Train,
+        IReadOnlyList<string> Val, IReadOnlyList<string> Test);
+}

@@ -1,0 +1,42 @@
+using MLRoadmap.Recipes.CharLstm;
+using MLRoadmap.Training.Recipes;
+
+namespace MLRoadmap.Recipes.Gpt;
+
+/// <summary>gpt's configuration: the common keys with this recipe's defaults, <c>data.*</c> and <c>sample.*</c>
+/// (char-lstm's <see cref="LmConfig{TModel}"/>) and <c>model.*</c> below.</summary>
+[Reason("trainer.max_epochs", "4 epochs of the byte-pair-encoded fortunes: a CPU budget like char-lstm's 3 (README has the comparison)")]
+[Reason("optim.lr", "1e-3: the one-cycle peak for AdamW on a transformer this small (nanoGPT's small-model rate)")]
+[Reason("optim.weight_decay", "0.1: nanoGPT's decoupled weight decay, regularising a model that sees the corpus a few times")]
+[Reason("trainer.gradient_clip_val", "1.0: nanoGPT clips the gradient norm at 1")]
+public sealed record GptLmConfig : LmConfig<GptSettings>
+{
+    public GptLmConfig()
+    {
+        Trainer = Trainer with { MaxEpochs = 4, GradientClipVal = 1.0 };
+        Optim = Optim with { Lr = 1e-3, WeightDecay = 0.1 };
+    }
+}
+
+/// <summary>The <c>model.*</c> keys: the tokenizer and the zoo's GPT (models/MLRoadmap.Models/Gpt.cs). The context
+/// (the learned positions) is <c>data.seq_len</c>.</summary>
+public sealed record GptSettings
+{
+    [Setting("bpe: a byte-level BPE trained on the training split; a token holds about 2.3 bytes of fortune text, so the model reads 2.3 times the text per step and per context that char does (README)", OneOf = ["bpe", "char"])]
+    public string Tokenizer { get; init; } = "bpe";
+
+    [Setting("1024 tokens (the 256 bytes and 768 merges): common words and word pieces of the fortunes, a small head and embedding", Min = 257, Max = 65536)]
+    public int VocabSize { get; init; } = 1024;
+
+    [Setting("4 blocks: about 1.8 M parameters in the blocks at width 192", Min = 1, Max = 48)]
+    public int Layers { get; init; } = 4;
+
+    [Setting("4 heads of 48 dimensions", Min = 1, Max = 64)]
+    public int Heads { get; init; } = 4;
+
+    [Setting("192: the residual stream's width, a multiple of heads", Min = 8, Max = 4096)]
+    public int Width { get; init; } = 192;
+
+    [Setting("0.1 on embeddings, attention and residual branches: a 2.3 M-character corpus seen four times", Min = 0, Max = 0.9)]
+    public double Dropout { get; init; } = 0.1;
+}

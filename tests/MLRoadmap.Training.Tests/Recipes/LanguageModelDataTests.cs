@@ -1,0 +1,132 @@
+using MLRoadmap.Recipes.CharLstm;
+using F = MLRoadmap.NN.Functional;
+
+namespace MLRoadmap.Tests.Recipes;
+
+/// <summary>
+/// The language-model recipes' data side: reading fortune files, text files and folders into items; the fixed split
+/// by item; the chunks every token but the first is predicted from; bits per character and per byte on cases worked
+/// by hand; and clear refusals of empty, non-UTF-8 and missing corpora and of prompts outside a character vocabulary.
+/// </summary>
+public sealed class LanguageModelDataTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("mlr-lm-data-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_root, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void Fortune_files_split_at_percent_lines_keeping_the_separator_and_dropping_control_characters()
+    {
+        var path = Write("f", "First\r\n\tline two\r\n%\n\n%\nSec_\bond\a\n%\nlast without a percent\n");
+        var corpus = TextCorpus.Read(path);
+        Assert.Equal(["First\n\tline two\n%\n", "Second\n%\n", "last without a percent\n%\n"], corpus.Items);
+        Assert.Equal("%\n", corpus.Boundary);
+    }
+
+    [Fact]
+    public void Text_files_split_at_blank_lines_and_folders_read_their_txt_files_in_order()
+    {
+        Write("books/b.txt", "Para two.\n\n\n\nPara three\nstill three.\n");
+        Write("books/a.txt", "\uFEFFPara one.\n");
+        Write("books/ignored.md", "not read\n");
+        var corpus = TextCorpus.Read(Path.Combine(_root, "books"));
+        Assert.Equal(["Para one.\n\n", "Para two.\n\n", "Para three\nstill three.\n\n"], corpus.Items);
+        Assert.Equal("\n\n", corpus.Boundary);
+    }
+
+    [Fact]
+    public void A_fortunes_folder_skips_indexes_links_and_ascii_art()
+    {
+        Write("fortunes/zippy", "z1\n%\nz2\n%\n");
+        Write("fortunes/zippy.dat", "\u0002binary index");
+        Write("fortunes/zippy.u8", "z1\n%\n");
+        Write("fortunes/ascii-art", "/\\_/\\\n%\n");
+        Write("fortunes/art", "a1\n%\n");
+        Assert.Equal(["a1\n%\n", "z1\n%\n", "z2\n%\n"], TextCorpus.Read(Path.Combine(_root, "fortunes")).Items);
+        Assert.Equal(["a1\n%\n", "z1\n%\n"], TextCorpus.Read(Path.Combine(_root, "fortunes"), limit: 2).Items);
+    }
+
+    [Fact]
+    public void The_split_is_by_item_fixed_by_its_seed_disjoint_and_complete()
+    {
+        var path = Write("many", string.Concat(Enumerable.Range(0, 100).Select(i => $"item {i}\n%\n")));
+        var corpus = TextCorpus.Read(path);
+        var (train, val, test) = corpus.Split(0.1, 0.05, seed: 7);
+        Assert.Equal((85, 10, 5), (train.Count, val.Count, test.Count));
+        Assert.Equal(corpus.Items.Order(StringComparer.Ordinal), train.Concat(val).Concat(test).Order(StringComparer.Ordinal));
+        foreach (var part in new[] { train, val, test })   // each keeps source order
+            Assert.Equal(part.OrderBy(s => int.Parse(s[5..^3], System.Globalization.CultureInfo.InvariantCulture)), part);
+        var again = corpus.Split(0.1, 0.05, seed: 7);
+        Assert.Equal(val, again.Val);
+        Assert.Equal(test, again.Test);
+        Assert.NotEqual(val, corpus.Split(0.1, 0.05, seed: 8).Val);
+        Assert.Throws<InvalidDataException>(() => TextCorpus.Read(Write("two", "a\n%\nb\n%\n")).Split(0.4, 0.4, 0));
+    }
+
+    [Fact]
+    public void Empty_missing_and_non_utf8_corpora_are_refused_by_name()
+    {
+        var empty = Write("empty.txt", "  \n\n\t\n");
+        Assert.Contains("empty.txt: no text to train on", Assert.Throws<InvalidDataException>(() => TextCorpus.Read(empty)).Message, StringComparison.Ordinal);
+        Assert.Contains("does not exist", Assert.Throws<FileNotFoundException>(() => TextCorpus.Read(Path.Combine(_root, "nowhere"))).Message, StringComparison.Ordinal);
+        var latin1 = Path.Combine(_root, "latin1.txt");
+        File.WriteAllBytes(latin1, [(byte)'o', (byte)'k', 0xE9, (byte)'\n']);
+        Assert.Contains("latin1.txt: not UTF-8 (invalid bytes at offset 2)", Assert.Throws<InvalidDataException>(() => TextCorpus.Read(latin1)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Chunks_predict_every_token_but_the_first_once_and_pad_the_last()
+    {
+        using var set = TokenChunks.Create([5, 6, 7, 8, 9, 10, 11], seqLen: 4);
+        Assert.Equal([5L, 6, 7, 8, 9, 10, 0, 0], set.Tensors[0].ToArray<long>());      // inputs, (2, 4)
+        Assert.Equal([6L, 7, 8, 9, 10, 11, -100, -100], set.Tensors[1].ToArray<long>());
+        Assert.Equal([2L, 4], set.Tensors[0].Shape);
+        Assert.Throws<InvalidDataException>(() => TokenChunks.Create([3], 4));
+    }
+
+    [Fact]
+    public void Bits_are_summed_nats_over_ln2_over_the_characters_or_bytes_predicted()
+    {
+        // Targets 0 and 1 with probabilities 1/2 and 1/4: 1 + 2 = 3 bits. Token 0 stands for 1 character of 1 byte,
+        // token 1 for 1 character of 2 bytes (an "é"); the padded third target counts for nothing.
+        using var scope = Torch.NewDisposeScope();
+        var logits = Torch.Tensor([0.5, 0.25, 0.125, 0.125, 0.125, 0.25, 0.5, 0.125, 0.25, 0.25, 0.25, 0.25], [3, 4]).Log();
+        var target = Torch.Tensor([0L, 1, -100]);
+        var nats = F.CrossEntropy(logits, target, ignoreIndex: -100, reduction: NN.Reduction.None);   // the module's call
+        using var bpc = new BitsPerUnit("bpc", [1, 1, 1, 1]);
+        using var bpb = new BitsPerUnit("bpb", [1, 2, 2, 2]);
+        bpc.Update(nats, target);
+        bpb.Update(nats, target);
+        Assert.Equal(3.0 / 2, bpc.Compute(), 12);
+        Assert.Equal(3.0 / 3, bpb.Compute(), 12);
+    }
+
+    [Fact]
+    public void Vocabularies_count_characters_and_bytes_per_token()
+    {
+        var chars = LmVocabulary.Characters(["abé\n"]);
+        Assert.Equal("char", chars.Kind);
+        Assert.Equal(6, chars.Size);                                   // <pad> <unk> \n a b é
+        Assert.All(chars.CharLengths, l => Assert.Equal(1, l));
+        Assert.Equal(2, chars.ByteLengths[chars.Encode("é")[0]]);
+        Assert.Equal(["☃", "ü"], chars.Unknown("a☃bü☃"));
+
+        var bpe = LmVocabulary.BytePairs(Enumerable.Repeat("héhé héhé\n", 50), vocabSize: 262);
+        Assert.Empty(bpe.Unknown("anything ☃"));
+        var ids = bpe.Encode("héhé héhé\nx☃");
+        Assert.Equal("héhé héhé\nx☃", bpe.Decode(ids));
+        Assert.Equal(12, ids.Sum(i => bpe.CharLengths[i]));           // code points
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount("héhé héhé\nx☃"), ids.Sum(i => bpe.ByteLengths[i]));
+        Assert.True(ids.Length < 16);                                  // merges learned
+        Assert.NotEqual(chars.Fingerprint, LmVocabulary.Characters(["abè\n"]).Fingerprint);
+        Assert.Equal(chars.Fingerprint, LmVocabulary.Characters(["bé\na"]).Fingerprint);
+    }
+}
