@@ -32,6 +32,9 @@ public sealed record CharLstmSettings
     [Setting("0.1 on embeddings, between layers and before the head: a 2.3 M-character corpus overfits a 1.1 M-parameter LSTM after a few epochs", Min = 0, Max = 0.9)]
     public double Dropout { get; init; } = 0.1;
 
+    [Setting("true: batches are contiguous streams and each starts from the states the one before ended with, so the LSTM reads every fortune with everything before it as context (false: independent chunks from zero states, shuffled)")]
+    public bool CarryState { get; init; } = true;
+
     [Setting("false: with a hundred characters the head is tiny, and tying gains nothing measurable")]
     public bool TieWeights { get; init; }
 }

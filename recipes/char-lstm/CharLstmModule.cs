@@ -5,8 +5,11 @@ using MLRoadmap.Training;
 
 namespace MLRoadmap.Recipes.CharLstm;
 
-/// <summary>The LSTM language model's training (<see cref="LanguageModelModule"/>): each chunk read from zero states
-/// (truncated backpropagation through time over <c>data.seq_len</c> tokens), AdamW under one one-cycle schedule.</summary>
+/// <summary>The LSTM language model's training (<see cref="LanguageModelModule"/>): truncated backpropagation through
+/// time over <c>data.seq_len</c> tokens, AdamW under one one-cycle schedule. With <c>model.carry_state</c> the loaders
+/// serve contiguous streams (<see cref="TokenChunks.Streams"/>) and each batch starts from the states the batch before
+/// it ended with, detached, so the network reads every stream as one text; each pass over a split (an epoch, a
+/// validation, a test) starts from zeros. Without it every chunk starts from zeros.</summary>
 public sealed class CharLstmModule : LanguageModelModule
 {
     private readonly LstmLanguageModel _net;
@@ -28,7 +31,36 @@ public sealed class CharLstmModule : LanguageModelModule
         }));
     }
 
+    private (Tensor H, Tensor C)? _state;     // (layers, B, H) each, detached, owned here
+    private string? _stateStage;
+
     public LstmLanguageModel Net => _net;
+
+    protected override Tensor BatchLogits(Tensor ids, int batchIndex, string stage)
+    {
+        if (!_config.Model.CarryState) return Logits(ids);
+        // Batch 0 starts a pass; a different stage or row count means this is not the previous batch's continuation
+        // (a run resumed mid-epoch starts its first batch from zeros too).
+        if (batchIndex == 0 || _stateStage != stage || _state is { } s && s.H.Size(1) != ids.Size(0)) ResetState();
+        var (logits, state) = _net.Forward(ids, _state);                            // (B, T, V)
+        ResetState();
+        _state = (state.H.Detach().DetachFromDisposeScope(), state.C.Detach().DetachFromDisposeScope());
+        _stateStage = stage;
+        return logits;
+    }
+
+    private void ResetState()
+    {
+        _state?.H.Dispose();
+        _state?.C.Dispose();
+        _state = null;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) ResetState();
+        base.Dispose(disposing);
+    }
 
     public override Tensor Logits(Tensor ids) => _net.Forward(ids);
 

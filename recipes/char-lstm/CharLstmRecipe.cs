@@ -20,6 +20,8 @@ public sealed class CharLstmRecipe : LanguageModelRecipe<CharLstmConfig, CharLst
 
     protected override string VocabularyKey(CharLstmConfig config) => "char";
 
+    protected override bool CarriesState(CharLstmConfig config) => config?.Model.CarryState ?? false;
+
     protected override LanguageModelModule CreateModule(CharLstmConfig config, LmVocabulary vocabulary, string boundary) =>
         new CharLstmModule(config, vocabulary, boundary);
 }

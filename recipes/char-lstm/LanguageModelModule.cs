@@ -11,7 +11,7 @@ namespace MLRoadmap.Recipes.CharLstm;
 /// <summary>
 /// Training a next-token language model on chunks of token ids: input (B, T), target (B, T) the same text one token
 /// on, −100 where a chunk was padded. The loss is the mean cross-entropy per token (<c>train_loss</c>, nats);
-/// validation and test report it (<c>val_loss</c>) and, over the whole split, bits per character and per UTF-8 byte
+/// validation and test report it over the whole split (<c>val_loss</c>), and bits per character and per UTF-8 byte
 /// (<c>val_bpc</c>, <c>val_bpb</c>; <see cref="BitsPerUnit"/>). After each epoch, with a run directory, the
 /// <c>sample.*</c> prompts are continued into <c>samples.txt</c>. Subclasses give the network (<see cref="Logits"/>,
 /// <see cref="GenerateIds"/>) and the optimizer. State-dict keys: <c>net.*</c> (the zoo model's) and
@@ -19,7 +19,7 @@ namespace MLRoadmap.Recipes.CharLstm;
 /// </summary>
 public abstract class LanguageModelModule : TrainingModule
 {
-    private readonly BitsPerUnit _valBpc, _valBpb, _testBpc, _testBpb;
+    private readonly BitsPerUnit _valLoss, _valBpc, _valBpb, _testLoss, _testBpc, _testBpb;
     private readonly SampleSettings _sample;
     private bool _fingerprintChecked;
 
@@ -30,6 +30,8 @@ public abstract class LanguageModelModule : TrainingModule
         Boundary = boundary;
         _sample = sample;
         RegisterBuffer("vocab_fingerprint", Torch.Tensor([vocabulary.Fingerprint]));
+        _valLoss = RegisterMetric("val_loss", BitsPerUnit.NatsPerToken("loss", vocabulary.Size));
+        _testLoss = RegisterMetric("test_loss", BitsPerUnit.NatsPerToken("loss", vocabulary.Size));
         _valBpc = RegisterMetric("val_bpc", new BitsPerUnit("bpc", vocabulary.CharLengths));
         _valBpb = RegisterMetric("val_bpb", new BitsPerUnit("bpb", vocabulary.ByteLengths));
         _testBpc = RegisterMetric("test_bpc", new BitsPerUnit("bpc", vocabulary.CharLengths));
@@ -51,26 +53,31 @@ public abstract class LanguageModelModule : TrainingModule
     public override Tensor? TrainingStep(Batch batch, int batchIndex)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var logits = Logits(batch.Input);                                               // (B, T, V)
+        var logits = BatchLogits(batch.Input, batchIndex, "train");                     // (B, T, V)
         var loss = F.CrossEntropy(logits.Reshape(-1, logits.Size(-1)), batch.Target.Reshape(-1), ignoreIndex: BitsPerUnit.Ignore);
         Log("train_loss", loss, progressBar: true);
         return loss;
     }
 
-    public override void ValidationStep(Batch batch, int batchIndex) => Evaluate(batch, "val", _valBpc, _valBpb);
+    public override void ValidationStep(Batch batch, int batchIndex) => Evaluate(batch, batchIndex, "val", _valLoss, _valBpc, _valBpb);
 
-    public override void TestStep(Batch batch, int batchIndex) => Evaluate(batch, "test", _testBpc, _testBpb);
+    public override void TestStep(Batch batch, int batchIndex) => Evaluate(batch, batchIndex, "test", _testLoss, _testBpc, _testBpb);
 
-    private void Evaluate(Batch batch, string stage, BitsPerUnit bpc, BitsPerUnit bpb)
+    /// <summary>The logits of batch <paramref name="batchIndex"/> of a pass over a split's loader (<paramref name="stage"/>:
+    /// train, val or test). Independent chunks by default; a model that carries its state from one batch into the next
+    /// (<see cref="TokenChunks.Streams"/>) overrides it.</summary>
+    protected virtual Tensor BatchLogits(Tensor ids, int batchIndex, string stage) => Logits(ids);
+
+    private void Evaluate(Batch batch, int batchIndex, string stage, BitsPerUnit loss, BitsPerUnit bpc, BitsPerUnit bpb)
     {
         ArgumentNullException.ThrowIfNull(batch);
         CheckFingerprint();
-        var logits = Logits(batch.Input);                                               // (B, T, V)
+        var logits = BatchLogits(batch.Input, batchIndex, stage);                       // (B, T, V)
         var target = batch.Target.Reshape(-1);                                          // (B·T)
         var nats = F.CrossEntropy(logits.Reshape(-1, logits.Size(-1)), target, ignoreIndex: BitsPerUnit.Ignore,
             reduction: NN.Reduction.None);                                              // (B·T), 0 where padded
-        var predicted = target.Ne(BitsPerUnit.Ignore).Sum();
-        Log($"{stage}_loss", nats.Sum().Div(predicted.ClampMin(1)));
+        loss.Update(nats, target);
+        Log($"{stage}_loss", loss);
         bpc.Update(nats, target);
         bpb.Update(nats, target);
         Log($"{stage}_bpc", bpc, progressBar: stage == "val");

@@ -25,6 +25,10 @@ public abstract class LanguageModelRecipe<TConfig, TModel> : Recipe<TConfig>, IL
 
     protected abstract LanguageModelModule CreateModule(TConfig config, LmVocabulary vocabulary, string boundary);
 
+    /// <summary>Whether the module carries its state from one batch into the next, so the loaders serve contiguous
+    /// streams in order (<see cref="TokenChunks.Streams"/>) rather than shuffled independent chunks.</summary>
+    protected virtual bool CarriesState(TConfig config) => false;
+
     public override TrainingModule CreateModule(TConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -58,12 +62,14 @@ public abstract class LanguageModelRecipe<TConfig, TModel> : Recipe<TConfig>, IL
             DataLoader Loader(IReadOnlyList<string> items, bool shuffle)
             {
                 // Read after the boundary, as the corpus has it: every character of the split is then predicted once.
-                var set = TokenChunks.Create(p.Vocabulary.Encode(p.Corpus.Boundary + string.Concat(items)), config.Data.SeqLen);
+                var ids = p.Vocabulary.Encode(p.Corpus.Boundary + string.Concat(items));
+                var stateful = CarriesState(config);
+                var set = stateful ? TokenChunks.Streams(ids, config.Data.SeqLen, config.Data.BatchSize) : TokenChunks.Create(ids, config.Data.SeqLen);
                 owned.Add(set);
                 return new DataLoader(set, new DataLoaderOptions
                 {
                     BatchSize = config.Data.BatchSize,
-                    Shuffle = shuffle,
+                    Shuffle = shuffle && !stateful,
                     Seed = config.Seed,
                     Workers = config.Data.Workers,
                     PinMemory = !config.Trainer.Device.StartsWith("cpu", StringComparison.Ordinal),

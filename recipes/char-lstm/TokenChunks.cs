@@ -2,28 +2,71 @@ using MLRoadmap.Data;
 
 namespace MLRoadmap.Recipes.CharLstm;
 
-/// <summary>A split's token stream as training examples: chunk i reads tokens i·T … i·T+T−1 and predicts the next
-/// token at each, i·T+1 … i·T+T, so every token but the first is predicted exactly once. The last chunk is padded
-/// (input 0, target −100) where the stream runs out.</summary>
+/// <summary>
+/// A split's token stream as training examples of (input (T), target (T)) int64 rows, where a target is the input one
+/// token on. Every token but the first is predicted exactly once; a chunk is padded (input 0, target −100) where its
+/// text runs out. Two layouts:
+/// <list type="bullet">
+/// <item><see cref="Create"/>: independent chunks, chunk i reading tokens i·T … i·T+T−1; each is read from a fresh
+/// state, so they may be shuffled (the GPT's layout).</item>
+/// <item><see cref="Streams"/>: the stream cut into B contiguous streams read side by side, batch i holding the i-th
+/// chunk of each, so a recurrent model can carry its state from one batch into the next and read each stream as
+/// one text (PyTorch's word_language_model "batchify"; Keras' stateful RNNs).</item>
+/// </list>
+/// </summary>
 public static class TokenChunks
 {
-    /// <summary>A dataset of (input (T), target (T)) int64 rows.</summary>
+    /// <summary>Independent chunks of <paramref name="seqLen"/> tokens: row i predicts tokens i·T+1 … i·T+T.</summary>
     public static TensorDataset Create(IReadOnlyList<int> ids, int seqLen)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentOutOfRangeException.ThrowIfLessThan(seqLen, 1);
-        if (ids.Count < 2) throw new InvalidDataException($"a split of {ids.Count} token(s) has nothing to predict");
-        var predicted = ids.Count - 1;
+        var predicted = Predicted(ids);
         var chunks = (predicted + seqLen - 1) / seqLen;
-        var input = new long[chunks * seqLen];
-        var target = new long[chunks * seqLen];
-        Array.Fill(target, BitsPerUnit.Ignore);
-        for (var i = 0; i < predicted; i++)
+        return Rows(ids, seqLen, chunks, row => (row * seqLen, predicted));
+    }
+
+    /// <summary>
+    /// <paramref name="streams"/> contiguous streams of ⌈(N−1)/B⌉ predicted tokens each (the last ones shorter, or
+    /// empty, when the text is short), chunked by <paramref name="seqLen"/>, laid out chunk-major: row i·B + b is chunk
+    /// i of stream b. Read in order in batches of B rows, batch i continues each row of batch i−1.
+    /// </summary>
+    public static TensorDataset Streams(IReadOnlyList<int> ids, int seqLen, int streams)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentOutOfRangeException.ThrowIfLessThan(seqLen, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(streams, 1);
+        var predicted = Predicted(ids);
+        var perStream = (predicted + streams - 1) / streams;
+        var chunksPerStream = (perStream + seqLen - 1) / seqLen;
+        return Rows(ids, seqLen, chunksPerStream * streams, row =>
         {
-            input[i] = ids[i];
-            target[i] = ids[i + 1];
+            var (chunk, stream) = Math.DivRem(row, streams);
+            var start = stream * perStream;
+            return (start + chunk * seqLen, Math.Min(start + perStream, predicted));
+        });
+    }
+
+    private static int Predicted(IReadOnlyList<int> ids) =>
+        ids.Count >= 2 ? ids.Count - 1 : throw new InvalidDataException($"a split of {ids.Count} token(s) has nothing to predict");
+
+    // Row r reads input positions from its (first, end) on, up to T of them before end; the rest is padding.
+    private static TensorDataset Rows(IReadOnlyList<int> ids, int seqLen, int rows, Func<int, (int First, int End)> span)
+    {
+        var input = new long[(long)rows * seqLen];
+        var target = new long[(long)rows * seqLen];
+        Array.Fill(target, BitsPerUnit.Ignore);
+        for (var r = 0; r < rows; r++)
+        {
+            var (first, end) = span(r);
+            var n = Math.Clamp(end - first, 0, seqLen);
+            for (var j = 0; j < n; j++)
+            {
+                input[(long)r * seqLen + j] = ids[first + j];
+                target[(long)r * seqLen + j] = ids[first + j + 1];
+            }
         }
         using var scope = Torch.NewDisposeScope();
-        return new TensorDataset(Torch.Tensor(input, [chunks, seqLen]), Torch.Tensor(target, [chunks, seqLen]));
+        return new TensorDataset(Torch.Tensor(input, [rows, seqLen]), Torch.Tensor(target, [rows, seqLen]));
     }
 }

@@ -1,4 +1,5 @@
 using MLRoadmap.Recipes.CharLstm;
+using MLRoadmap.Training.Recipes;
 using F = MLRoadmap.NN.Functional;
 
 namespace MLRoadmap.Tests.Recipes;
@@ -90,6 +91,70 @@ public sealed class LanguageModelDataTests : IDisposable
         Assert.Equal([6L, 7, 8, 9, 10, 11, -100, -100], set.Tensors[1].ToArray<long>());
         Assert.Equal([2L, 4], set.Tensors[0].Shape);
         Assert.Throws<InvalidDataException>(() => TokenChunks.Create([3], 4));
+    }
+
+    [Fact]
+    public void Streams_lay_out_contiguous_text_so_each_batch_row_continues_the_row_of_the_batch_before()
+    {
+        // 11 tokens, 10 predicted: 3 streams of 4, 4 and 2 predicted tokens, in chunks of 3 (2 chunks a stream).
+        int[] ids = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        using var set = TokenChunks.Streams(ids, seqLen: 3, streams: 3);
+        Assert.Equal([6L, 3], set.Tensors[0].Shape);
+        var input = set.Tensors[0].ToArray<long>();
+        var target = set.Tensors[1].ToArray<long>();
+        // Batch 0 (rows 0-2): each stream's first chunk; batch 1 (rows 3-5): each stream's second.
+        Assert.Equal([0L, 1, 2, 4, 5, 6, 8, 9, 0, 3, 0, 0, 7, 0, 0, 0, 0, 0], input);
+        Assert.Equal([1L, 2, 3, 5, 6, 7, 9, 10, -100, 4, -100, -100, 8, -100, -100, -100, -100, -100], target);
+        // Every token but the first is predicted exactly once, whatever the number of streams and chunk length.
+        foreach (var (t, b) in new[] { (1, 1), (4, 2), (5, 3), (7, 7), (2, 20) })
+        {
+            using var s = TokenChunks.Streams(ids, t, b);
+            var predicted = s.Tensors[1].ToArray<long>().Where(x => x != -100).Order();
+            Assert.Equal(ids.Skip(1).Select(x => (long)x), predicted);
+            Assert.Equal(0, s.Tensors[0].Size(0) % b);
+        }
+        Assert.Throws<InvalidDataException>(() => TokenChunks.Streams([3], 4, 2));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Validation_with_carried_state_reads_each_stream_as_one_text(bool carry)
+    {
+        // 60 fortunes read in 4 streams of chunks of 8 characters: with the state carried across batches, val_loss
+        // must be the loss of reading each whole stream in one call; without it, of reading each chunk from zeros.
+        var text = string.Concat(Enumerable.Range(0, 60).Select(i => $"fortune {i}: {new string((char)('a' + i % 26), i % 7 + 1)}.\n%\n"));
+        var config = new CharLstmConfig
+        {
+            Data = new LmData { Path = Write("streams.txt", text), BatchSize = 4, SeqLen = 8, ValFraction = 0.2, TestFraction = 0.1 },
+            Model = new CharLstmSettings { HiddenSize = 12, Layers = 2, Dropout = 0, CarryState = carry },
+        };
+        var recipe = new CharLstmRecipe();
+        Training.Trainer.SeedEverything(3);
+        using var module = (CharLstmModule)recipe.CreateModule(config);
+        using var data = recipe.LoadData(config, DataSplits.Val);
+        var logged = new Training.Trainer(RunSetup.TrainerOptions(config, runDirectory: null)).Validate(module, data.Val!);
+
+        var p = recipe.Prepare(config);
+        var ids = p.Vocabulary.Encode(p.Corpus.Boundary + string.Concat(p.Val));
+        var predicted = ids.Length - 1;
+        var span = carry ? (predicted + 3) / 4 : 8;                                     // tokens read in one call
+        double nats = 0;
+        module.Eval();
+        using (Torch.NoGrad())
+        {
+            for (var start = 0; start < predicted; start += span)
+            {
+                using var scope = Torch.NewDisposeScope();
+                var n = Math.Min(span, predicted - start);
+                var input = Torch.Tensor([.. ids.Skip(start).Take(n).Select(i => (long)i)], [1, n]);
+                var target = Torch.Tensor([.. ids.Skip(start + 1).Take(n).Select(i => (long)i)]);
+                nats += F.CrossEntropy(module.Net.Forward(input).Reshape(n, -1), target, reduction: NN.Reduction.Sum).Item<double>();
+            }
+        }
+        Assert.True(predicted > 4 * 8 * 2, $"the split is long enough for several batches ({predicted} tokens)");
+        Assert.Equal(nats / predicted, logged["val_loss"], 5);
+        Assert.Equal(nats / predicted / Math.Log(2), logged["val_bpc"], 5);
     }
 
     [Fact]
