@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using MLRoadmap.Data;
 using MLRoadmap.Models;
 using MLRoadmap.Training;
@@ -83,6 +85,15 @@ public abstract class LanguageModelModule : TrainingModule
         Log($"{stage}_bpc", bpc, progressBar: stage == "val");
         Log($"{stage}_bpb", bpb);
     }
+
+    /// <summary>The tokenizer (<see cref="LmArtifacts.Tokenizer"/>) and what else the
+    /// recipe needs to read and write text as in training (<see cref="LmArtifacts.Corpus"/>),
+    /// so predict runs from the checkpoint alone.</summary>
+    public override IReadOnlyDictionary<string, byte[]> CheckpointArtifacts() => new Dictionary<string, byte[]>
+    {
+        [LmArtifacts.Tokenizer] = Vocabulary.ToJson(),
+        [LmArtifacts.Corpus] = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["tokenizer"] = Vocabulary.Kind, ["boundary"] = Boundary }),
+    };
 
     /// <summary>Refuses weights trained with another vocabulary (the same size, other characters: the data changed).</summary>
     public void CheckFingerprint()

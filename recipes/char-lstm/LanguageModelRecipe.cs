@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using MLRoadmap.Data;
 using MLRoadmap.Training;
 using MLRoadmap.Training.Recipes;
@@ -8,14 +10,16 @@ namespace MLRoadmap.Recipes.CharLstm;
 /// What the language-model recipes share: the corpus (<see cref="TextCorpus"/>, split by item), the tokenizer built
 /// from its training split (<see cref="CreateVocabulary"/>), the chunks the loaders serve, and text generation for
 /// <c>predict</c>. A recipe adds its name, its tokenizer and its module. The vocabulary depends on the training text,
-/// so <c>eval</c> and <c>predict</c> rebuild it from <c>data.*</c> (deterministic; the checkpoint's fingerprint
-/// refuses a mismatch). char-lstm and gpt are the two.
+/// and every checkpoint carries it (<see cref="LmArtifacts"/>): <c>eval</c> and <c>predict</c> use the checkpoint's
+/// (<see cref="ForCheckpoint"/>), so predict needs no data, and eval encodes the data as training did. char-lstm and
+/// gpt are the two.
 /// </summary>
 public abstract class LanguageModelRecipe<TConfig, TModel> : Recipe<TConfig>, ILanguageModelRecipe
     where TConfig : LmConfig<TModel>, new()
     where TModel : class, new()
 {
     private (string Key, Prepared Value)? _prepared;
+    private (LmVocabulary Vocabulary, string Boundary)? _checkpoint;
 
     /// <summary>The tokenizer for <paramref name="config"/>, learned from the training items.</summary>
     protected abstract LmVocabulary CreateVocabulary(TConfig config, IReadOnlyList<string> trainItems);
@@ -32,8 +36,24 @@ public abstract class LanguageModelRecipe<TConfig, TModel> : Recipe<TConfig>, IL
     public override TrainingModule CreateModule(TConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (_checkpoint is { } c) return CreateModule(config, c.Vocabulary, c.Boundary);
         var p = Prepare(config);
         return CreateModule(config, p.Vocabulary, p.Corpus.Boundary);
+    }
+
+    /// <summary>This recipe with the checkpoint's tokenizer and corpus boundary (<see cref="LmArtifacts"/>); a
+    /// checkpoint written before checkpoints carried them gets the recipe as it is (the tokenizer rebuilt from
+    /// <c>data.*</c>, its fingerprint checked against the weights').</summary>
+    public override IRecipe ForCheckpoint(IReadOnlyDictionary<string, byte[]> artifacts)
+    {
+        ArgumentNullException.ThrowIfNull(artifacts);
+        if (!artifacts.TryGetValue(LmArtifacts.Tokenizer, out var tokenizer) || !artifacts.TryGetValue(LmArtifacts.Corpus, out var corpus))
+            return this;
+        var (kind, boundary) = LmArtifacts.ReadCorpus(corpus);
+        var bound = (LanguageModelRecipe<TConfig, TModel>)MemberwiseClone();
+        bound._prepared = null;
+        bound._checkpoint = (LmVocabulary.FromJson(tokenizer, kind, $"the checkpoint's {LmArtifacts.Tokenizer}"), boundary);
+        return bound;
     }
 
     /// <summary>The corpus read, split and tokenized once per data settings (train, eval and predict each ask more
@@ -45,7 +65,10 @@ public abstract class LanguageModelRecipe<TConfig, TModel> : Recipe<TConfig>, IL
         if (_prepared is { } cached && cached.Key == key) return cached.Value;
         var corpus = TextCorpus.Read(config.Data.Path!, config.Data.Limit);
         var (train, val, test) = corpus.Split(config.Data.ValFraction, config.Data.TestFraction, config.Data.SplitSeed);
-        var vocabulary = CreateVocabulary(config, train);
+        if (_checkpoint is { } c && c.Boundary != corpus.Boundary)
+            throw new InvalidDataException($"{corpus.Source} separates its items with {Quote(corpus.Boundary)}, but the checkpoint was trained on " +
+                                           $"text whose items end in {Quote(c.Boundary)} (fortunes with '%' lines, or paragraphs): give text of the same kind");
+        var vocabulary = _checkpoint?.Vocabulary ?? CreateVocabulary(config, train);
         var prepared = new Prepared(corpus, vocabulary, train, val, test);
         _prepared = (key, prepared);
         return prepared;
@@ -108,7 +131,37 @@ public abstract class LanguageModelRecipe<TConfig, TModel> : Recipe<TConfig>, IL
     private NotSupportedException NotAClassifier() =>
         new($"recipe {Name} continues text: `mlroadmap predict RUN \"a prompt\" --max-tokens N --temperature T --top-k K`");
 
+    private static string Quote(string s) => "\"" + s.Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
+
     /// <summary>A corpus, its tokenizer and its split.</summary>
     public sealed record Prepared(TextCorpus Corpus, LmVocabulary Vocabulary, IReadOnlyList<string> Train,
         IReadOnlyList<string> Val, IReadOnlyList<string> Test);
+}
+
+/// <summary>What a language model's checkpoint carries besides its weights (<see cref="TrainingModule.CheckpointArtifacts"/>).</summary>
+public static class LmArtifacts
+{
+    /// <summary>The tokenizer, as Hugging Face's tokenizer.json.</summary>
+    public const string Tokenizer = "tokenizer.json";
+
+    /// <summary><c>{"tokenizer": "char"|"bpe", "boundary": "%\n"}</c>: the tokenizer's kind, and the text that
+    /// precedes an item in the corpus (generation starts after it).</summary>
+    public const string Corpus = "language-model.json";
+
+    /// <summary>Reads <see cref="Corpus"/>; a malformed one is an <see cref="InvalidDataException"/> naming the key.</summary>
+    public static (string Kind, string Boundary) ReadCorpus(byte[] json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            var o = JsonNode.Parse(json)?.AsObject() ?? throw new InvalidDataException($"the checkpoint's {Corpus} is empty");
+            var kind = (string?)o["tokenizer"] ?? throw new InvalidDataException($"the checkpoint's {Corpus} has no \"tokenizer\"");
+            var boundary = (string?)o["boundary"] ?? throw new InvalidDataException($"the checkpoint's {Corpus} has no \"boundary\"");
+            return (kind, boundary);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"the checkpoint's {Corpus} is not valid: {e.Message}", e);
+        }
+    }
 }

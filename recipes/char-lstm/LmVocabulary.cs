@@ -40,6 +40,18 @@ public sealed class LmVocabulary
     public static LmVocabulary BytePairs(IEnumerable<string> trainingText, int vocabSize) =>
         new(ByteLevelBpe.Train(trainingText, new BpeTrainer { VocabSize = vocabSize }), characters: false);
 
+    /// <summary>A vocabulary saved by <see cref="ToJson"/> (a checkpoint's tokenizer.json), of <paramref name="kind"/>
+    /// "char" or "bpe"; <paramref name="name"/> is where it came from, for errors.</summary>
+    public static LmVocabulary FromJson(byte[] tokenizerJson, string kind, string name) => kind switch
+    {
+        "char" => new(Tokenizer.FromJson(tokenizerJson, name), characters: true),
+        "bpe" => new(Tokenizer.FromJson(tokenizerJson, name), characters: false),
+        _ => throw new InvalidDataException($"{name}: unknown tokenizer kind '{kind}' (char or bpe)"),
+    };
+
+    /// <summary>The tokenizer as Hugging Face's tokenizer.json (UTF-8).</summary>
+    public byte[] ToJson() => _tokenizer.ToJson();
+
     /// <summary>"char" or "bpe".</summary>
     public string Kind => _characters ? "char" : "bpe";
 

@@ -68,7 +68,7 @@ public sealed partial class Trainer
                 },
             };
             var info = CheckpointStore.Write(directory, name ?? CheckpointStore.NameFor(CurrentEpoch, GlobalStep),
-                new CheckpointData(model, state, json, CurrentEpoch, GlobalStep, reason, monitor, score));
+                new CheckpointData(model, state, json, CurrentEpoch, GlobalStep, reason, monitor, score, module.CheckpointArtifacts()));
             LastCheckpoint = info;
             return info;
         }

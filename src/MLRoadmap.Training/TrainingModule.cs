@@ -55,6 +55,14 @@ public abstract class TrainingModule : Module
     /// <summary>Whether <see cref="ValidationStep"/> does anything (the trainer skips validation otherwise).</summary>
     public virtual bool HasValidationStep => GetType().GetMethod(nameof(ValidationStep))!.DeclaringType != typeof(TrainingModule);
 
+    /// <summary>Files that belong with the weights and are not tensors, by file name (a tokenizer.json, the class
+    /// names): written into every checkpoint under <c>artifacts/</c>, checksummed like the weights, and handed back by
+    /// <c>eval</c> and <c>predict</c> to <see cref="Recipes.IRecipe.ForCheckpoint"/>, so a trained model runs without
+    /// the data it was trained on. None by default.</summary>
+    public virtual IReadOnlyDictionary<string, byte[]> CheckpointArtifacts() => EmptyArtifacts;
+
+    private static readonly IReadOnlyDictionary<string, byte[]> EmptyArtifacts = new Dictionary<string, byte[]>();
+
     // ---- hooks (called by the trainer's dispatcher, before the callbacks' hooks of the same name) ------------
 
     public virtual void OnFitStart() { }

@@ -5,7 +5,8 @@ using MLRoadmap.Training.Recipes;
 
 namespace MLRoadmap.Cli.Runs;
 
-/// <summary>A trained model to evaluate or predict with: the recipe and configuration it was trained with (plus any
+/// <summary>A trained model to evaluate or predict with: the recipe, bound to the checkpoint's artifacts (its
+/// tokenizer, its classes: <see cref="IRecipe.ForCheckpoint"/>), the configuration it was trained with (plus any
 /// overrides) and the checkpoint holding its weights.</summary>
 internal sealed record TrainedModel(IRecipe Recipe, RunConfig Config, CheckpointInfo Checkpoint)
 {
@@ -50,6 +51,6 @@ internal sealed record TrainedModel(IRecipe Recipe, RunConfig Config, Checkpoint
             info = RunFiles.Best(path, recipe.MonitorMode)
                    ?? throw new UsageException($"run {path} has no checkpoint yet (it was stopped before its first one)");
         }
-        return new TrainedModel(recipe, config, info);
+        return new TrainedModel(recipe.ForCheckpoint(CheckpointStore.ReadArtifacts(info.Path)), config, info);
     }
 }

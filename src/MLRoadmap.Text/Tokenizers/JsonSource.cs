@@ -22,6 +22,13 @@ internal sealed class JsonSource(string path)
         {
             throw new FileNotFoundException($"{path}: no such tokenizer file", path, e);
         }
+        return Parse(bytes, path);
+    }
+
+    /// <summary>Parses <paramref name="bytes"/>, read from <paramref name="name"/> (which errors name).</summary>
+    public static JsonDocument Parse(byte[] bytes, string name)
+    {
+        var path = name;
         try
         {
             return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });

@@ -43,8 +43,14 @@ public sealed class Tokenizer : ITokenizer
     /// the message names the file and the key</exception>
     public static Tokenizer FromFile(string path) => TokenizerJson.Load(path);
 
+    /// <summary>Reads a tokenizer.json held in memory (UTF-8); <paramref name="name"/> is where it came from, for errors.</summary>
+    public static Tokenizer FromJson(byte[] utf8, string name) => TokenizerJson.Load(utf8, name);
+
     /// <summary>Writes this tokenizer as a Hugging Face tokenizer.json (which HF's libraries load).</summary>
     public void Save(string path, bool indented = true) => TokenizerJson.Save(this, path, indented);
+
+    /// <summary>This tokenizer as tokenizer.json's UTF-8 bytes, the same as <see cref="Save"/> writes.</summary>
+    public byte[] ToJson(bool indented = true) => TokenizerJson.ToUtf8(this, indented);
 
     /// <summary>Adds tokens (special by default) that are matched in the text before anything else. A token the
     /// model knows keeps the model's id; others get the next free ids. Returns how many were new.</summary>

@@ -11,7 +11,15 @@ public static partial class TokenizerJson
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(path);
         var temp = path + ".tmp";
-        using (var stream = File.Create(temp))
+        File.WriteAllBytes(temp, ToUtf8(tokenizer, indented));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary><paramref name="tokenizer"/> as tokenizer.json's UTF-8 bytes (what <see cref="Save"/> writes).</summary>
+    public static byte[] ToUtf8(Tokenizer tokenizer, bool indented = true)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions
         {
             Indented = indented,
@@ -20,7 +28,7 @@ public static partial class TokenizerJson
         {
             Write(tokenizer, w);
         }
-        File.Move(temp, path, overwrite: true);
+        return stream.ToArray();
     }
 
     private static void Write(Tokenizer t, Utf8JsonWriter w)

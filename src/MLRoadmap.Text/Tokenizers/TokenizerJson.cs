@@ -14,6 +14,20 @@ public static partial class TokenizerJson
     {
         ArgumentNullException.ThrowIfNull(path);
         using var doc = JsonSource.Parse(path);
+        return Read(doc, path);
+    }
+
+    /// <summary>Reads tokenizer.json's UTF-8 bytes, which came from <paramref name="name"/> (errors name it).</summary>
+    public static Tokenizer Load(byte[] utf8, string name)
+    {
+        ArgumentNullException.ThrowIfNull(utf8);
+        ArgumentNullException.ThrowIfNull(name);
+        using var doc = JsonSource.Parse(utf8, name);
+        return Read(doc, name);
+    }
+
+    private static Tokenizer Read(JsonDocument doc, string path)
+    {
         var src = new JsonSource(path);
         var root = src.Object(doc.RootElement, "the top level");
         var tokenizer = new Tokenizer(ReadModel(src, src.Required(root, "model", "")));

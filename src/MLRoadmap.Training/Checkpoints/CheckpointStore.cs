@@ -8,7 +8,8 @@ namespace MLRoadmap.Training.Checkpoints;
 
 /// <summary>What a checkpoint is written from: the model's state dict, the other tensors of the trainer state
 /// (optimizer moments, RNG states, metric accumulators), the JSON trainer state, and the manifest's summary fields.
-/// Tensors are read, not taken: the caller still owns them.</summary>
+/// Tensors are read, not taken: the caller still owns them. <paramref name="Artifacts"/>: the module's files that belong
+/// with its weights (<see cref="TrainingModule.CheckpointArtifacts"/>), by file name.</summary>
 public sealed record CheckpointData(
     IEnumerable<KeyValuePair<string, Tensor>> Model,
     IEnumerable<KeyValuePair<string, Tensor>> State,
@@ -17,7 +18,8 @@ public sealed record CheckpointData(
     long GlobalStep,
     string Reason,
     string? Monitor = null,
-    double? Score = null);
+    double? Score = null,
+    IReadOnlyDictionary<string, byte[]>? Artifacts = null);
 
 /// <summary>A checkpoint's manifest: where it is and what it holds, without loading it.</summary>
 public sealed record CheckpointInfo(string Path, int Epoch, long GlobalStep, DateTimeOffset Created, string Reason,
@@ -31,8 +33,9 @@ public sealed class CheckpointCorruptException(string message, Exception? inner 
 
 /// <summary>
 /// Writes, verifies, lists and deletes checkpoint directories. A checkpoint is a directory holding
-/// <c>model.safetensors</c>, <c>state.safetensors</c>, <c>trainer_state.json</c> and, written last,
-/// <c>manifest.json</c> with each file's size and SHA-256 (the format is in src/MLRoadmap.Training/README.md).
+/// <c>model.safetensors</c>, <c>state.safetensors</c>, <c>trainer_state.json</c>, the module's artifacts under
+/// <c>artifacts/</c> (a tokenizer.json, say) and, written last, <c>manifest.json</c> with each file's size and SHA-256
+/// (the format is in src/MLRoadmap.Training/README.md).
 /// </summary>
 /// <remarks>Writing is atomic: everything goes to a temporary directory beside the target, each file is fsynced,
 /// then the directory is renamed into place and its parent synced. A crash at any point leaves either the complete
@@ -45,6 +48,7 @@ public static class CheckpointStore
     public const string StateFile = "state.safetensors";
     public const string TrainerStateFile = "trainer_state.json";
     public const string ManifestFile = "manifest.json";
+    public const string ArtifactsFolder = "artifacts";
     private const string TempPrefix = ".tmp-";
     private const string OldPrefix = ".old-";
     private static readonly string[] Files = [ModelFile, StateFile, TrainerStateFile];
@@ -73,6 +77,16 @@ public static class CheckpointStore
                 s => SafeTensors.Write(s, data.State, new Dictionary<string, string> { ["format"] = "mlroadmap.state/1" })));
             Record(files, TrainerStateFile, Durable.WriteFile(Path.Combine(temp, TrainerStateFile),
                 s => JsonSerializer.Serialize(s, data.TrainerState, JsonOptions.Indented)));
+            if (data.Artifacts is { Count: > 0 } artifacts)
+            {
+                Directory.CreateDirectory(Path.Combine(temp, ArtifactsFolder));
+                foreach (var (file, bytes) in artifacts.OrderBy(a => a.Key, StringComparer.Ordinal))
+                {
+                    var relative = ArtifactsFolder + "/" + CheckArtifactName(file);
+                    Record(files, relative, Durable.WriteFile(Path.Combine(temp, relative), s => s.Write(bytes)));
+                }
+                Durable.SyncDirectory(Path.Combine(temp, ArtifactsFolder));
+            }
             var created = DateTimeOffset.UtcNow;
             var manifest = new JsonObject
             {
@@ -147,7 +161,7 @@ public static class CheckpointStore
         var info = ReadInfo(path);
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(path, ManifestFile)))!.AsObject();
         var files = manifest["files"] as JsonObject ?? throw new CheckpointCorruptException($"{path}/{ManifestFile} lists no files");
-        foreach (var file in Files)
+        foreach (var file in Files.Concat(ArtifactFiles(files)))
         {
             var entry = files[file] as JsonObject ?? throw new CheckpointCorruptException($"{path}/{ManifestFile} does not list {file}");
             var full = Path.Combine(path, file);
@@ -163,6 +177,42 @@ public static class CheckpointStore
         }
         return info;
     }
+
+    /// <summary>The artifacts a verified checkpoint holds (<see cref="CheckpointData.Artifacts"/>), by file name; empty
+    /// for a checkpoint without any. Throws <see cref="CheckpointCorruptException"/> as <see cref="Verify"/> does.</summary>
+    public static IReadOnlyDictionary<string, byte[]> ReadArtifacts(string path)
+    {
+        Verify(path);
+        var files = JsonNode.Parse(File.ReadAllText(Path.Combine(path, ManifestFile)))!["files"]!.AsObject();
+        var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var relative in ArtifactFiles(files))
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(path, relative));
+            // Checked again on the bytes read: the file could change between Verify and this read.
+            if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != (string?)files[relative]!["sha256"])
+                throw new CheckpointCorruptException($"{Path.Combine(path, relative)} changed while it was read");
+            result[relative[(ArtifactsFolder.Length + 1)..]] = bytes;
+        }
+        return result;
+    }
+
+    // The manifest's artifact entries, "artifacts/NAME", checked to name a file inside the folder.
+    private static IEnumerable<string> ArtifactFiles(JsonObject files)
+    {
+        foreach (var (key, _) in files)
+        {
+            if (!key.StartsWith(ArtifactsFolder + "/", StringComparison.Ordinal)) continue;
+            var name = key[(ArtifactsFolder.Length + 1)..];
+            if (!IsArtifactName(name)) throw new CheckpointCorruptException($"{ManifestFile} lists an artifact with an invalid name: '{key}'");
+            yield return key;
+        }
+    }
+
+    private static bool IsArtifactName(string name) =>
+        name.Length is > 0 and <= 128 && name[0] != '.' && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
+
+    private static string CheckArtifactName(string name) => IsArtifactName(name) ? name
+        : throw new ArgumentException($"'{name}' is not a valid artifact name: ASCII letters, digits, '.', '-' and '_', not starting with '.'", nameof(name));
 
     /// <summary>Verifies and loads a checkpoint.</summary>
     public static Checkpoint Load(string path)

@@ -42,6 +42,12 @@ public interface IRecipe
     /// <summary>The training module, freshly initialised (seed the generators first for reproducible weights).</summary>
     TrainingModule CreateModule(RunConfig config);
 
+    /// <summary>This recipe bound to a checkpoint's artifacts (<see cref="TrainingModule.CheckpointArtifacts"/>: its
+    /// tokenizer, its class names): its modules, data and predictions are then built with what the checkpoint was
+    /// trained with, and whatever needs only those (predict) runs without the training data. <c>eval</c> and
+    /// <c>predict</c> use it. A recipe without artifacts returns itself.</summary>
+    IRecipe ForCheckpoint(IReadOnlyDictionary<string, byte[]> artifacts);
+
     /// <summary>Loads the splits asked for. The result owns its datasets and loaders.</summary>
     RecipeData LoadData(RunConfig config, DataSplits splits);
 
@@ -69,6 +75,10 @@ public abstract class Recipe<TConfig> : IRecipe where TConfig : RunConfig, new()
     public RunConfig CreateDefaultConfig() => new TConfig();
 
     public abstract TrainingModule CreateModule(TConfig config);
+
+    /// <summary>A recipe whose module carries artifacts returns a copy bound to them; by default none are needed.</summary>
+    public virtual IRecipe ForCheckpoint(IReadOnlyDictionary<string, byte[]> artifacts) => this;
+
     public abstract RecipeData LoadData(TConfig config, DataSplits splits);
     public virtual IReadOnlyList<Callback> CreateCallbacks(TConfig config) => [];
     public abstract PredictionInputs ReadInputs(TConfig config, IReadOnlyList<string> inputs);

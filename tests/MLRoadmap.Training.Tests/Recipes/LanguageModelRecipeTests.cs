@@ -90,6 +90,57 @@ public sealed class LanguageModelRecipeTests(LanguageModelRecipeTests.Runs runs)
         Assert.Equal((string)JsonNode.Parse(greedy1.Stdout)!["continuation"]!, (string)JsonNode.Parse(greedy2.Stdout)!["continuation"]!);
     }
 
+    [Theory]
+    [InlineData("lstm-run", "WordLevel")]
+    [InlineData("gpt-run", "BPE")]
+    public void The_checkpoint_carries_its_tokenizer_so_predict_needs_no_data(string run, string model)
+    {
+        // The tokenizer is a Hugging Face tokenizer.json inside every checkpoint.
+        var checkpoint = Directory.GetDirectories(Path.Combine(runs.Root, run, "checkpoints")).Order(StringComparer.Ordinal).Last();
+        var json = Path.Combine(checkpoint, "artifacts", "tokenizer.json");
+        Assert.Equal(model, (string?)JsonNode.Parse(File.ReadAllText(json))!["model"]!["type"]);
+        Assert.True(Text.Tokenizers.Tokenizer.FromFile(json).VocabSize > 30);
+
+        // A copy of the run whose data is gone predicts exactly as the run does.
+        var copy = Path.Combine(runs.Root, run + "-moved");
+        CopyDirectory(Path.Combine(runs.Root, run), copy);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(copy, "config.json")))!;
+        config["data"]!["path"] = Path.Combine(runs.Root, "no-such-corpus");
+        File.WriteAllText(Path.Combine(copy, "config.json"), config.ToJsonString());
+        const string args = "\"The computer\" --max-tokens 20 --temperature 0.8 --seed 3";
+        var original = Cli($"predict {run} {args}");
+        var moved = Cli($"predict {run}-moved {args}");
+        Assert.True(moved.ExitCode == 0, moved.ToString());
+        Assert.Equal(original.Stdout, moved.Stdout);
+
+        // eval does need the data, and says which.
+        var eval = Cli($"eval {run}-moved");
+        Assert.NotEqual(0, eval.ExitCode);
+        Assert.Contains("no-such-corpus does not exist", eval.Stderr, StringComparison.Ordinal);
+
+        // A damaged tokenizer is caught by the checkpoint's checksums before anything runs.
+        var tokenizer = Directory.GetFiles(Path.Combine(copy, "checkpoints"), "tokenizer.json", SearchOption.AllDirectories);
+        foreach (var t in tokenizer)
+        {
+            var bytes = File.ReadAllBytes(t);
+            bytes[^2] ^= 0x20;   // the same size, other bytes
+            File.WriteAllBytes(t, bytes);
+        }
+        var damaged = Cli($"predict {run}-moved {args}");
+        Assert.NotEqual(0, damaged.ExitCode);
+        Assert.Contains("tokenizer.json", damaged.Stderr, StringComparison.Ordinal);
+        Assert.Contains("checksum", damaged.Stderr, StringComparison.Ordinal);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(dir.Replace(from, to, StringComparison.Ordinal));
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Predict_refuses_what_a_language_model_cannot_take()
     {

@@ -36,6 +36,33 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
+    public void Artifacts_are_written_beside_the_weights_checksummed_and_read_back()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var model = new Dictionary<string, Tensor> { ["w"] = Torch.Ones([2]) };
+        var artifacts = new Dictionary<string, byte[]> { ["tokenizer.json"] = "{\"model\": 1}"u8.ToArray(), ["classes.txt"] = "a\nb\n"u8.ToArray() };
+        var info = CheckpointStore.Write(_dir, "with-artifacts", new CheckpointData(model, [], new JsonObject(), 0, 1, "test", Artifacts: artifacts));
+        Assert.Equal(["classes.txt", "tokenizer.json"], Directory.GetFiles(Path.Combine(info.Path, "artifacts")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var read = CheckpointStore.ReadArtifacts(info.Path);
+        Assert.Equal(artifacts.Keys.Order(StringComparer.Ordinal), read.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, bytes) in artifacts) Assert.Equal(bytes, read[name]);
+        Assert.Empty(CheckpointStore.ReadArtifacts(Write(2).Path));   // a checkpoint without any
+
+        // A changed artifact fails the checkpoint's verification like a changed weights file, and so does a deleted one.
+        var file = Path.Combine(info.Path, "artifacts", "classes.txt");
+        File.WriteAllText(file, "a\nc\n");
+        Assert.Contains("artifacts/classes.txt fails its checksum", Assert.Throws<CheckpointCorruptException>(() => CheckpointStore.Load(info.Path)).Message, StringComparison.Ordinal);
+        File.Delete(file);
+        Assert.Contains("is missing artifacts/classes.txt", Assert.Throws<CheckpointCorruptException>(() => CheckpointStore.ReadArtifacts(info.Path)).Message, StringComparison.Ordinal);
+
+        // Names stay inside the folder.
+        foreach (var bad in new[] { "../escape", ".hidden", "a/b", "" })
+            Assert.Throws<ArgumentException>(() => CheckpointStore.Write(_dir, "bad", new CheckpointData(model, [], new JsonObject(), 0, 1, "test",
+                Artifacts: new Dictionary<string, byte[]> { [bad] = [1] })));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "bad")));
+    }
+
+    [Fact]
     public void A_flipped_byte_fails_the_checksum_naming_the_file()
     {
         var info = Write(1);
