@@ -13,7 +13,8 @@ namespace MLRoadmap.Recipes.TextLstm;
 /// (B, classes) out; AdamW under one one-cycle schedule over the run. Logs accuracy and macro-F1 on validation and
 /// test, and beside them the bag-of-words baseline's scores on the same texts (<c>baseline_*</c>). State-dict keys:
 /// <c>net.*</c> (the zoo model's keys) and <c>tokenizer_fingerprint</c>, the hash of the tokenizer it was trained
-/// with, which evaluation and prediction check against the tokenizer they rebuild.
+/// with, checked against the tokenizer evaluation and prediction use. Checkpoints carry the tokenizer and the classes
+/// (<see cref="TextTask.Artifacts"/>).
 /// </summary>
 public sealed class TextClassifierModule : TrainingModule
 {
@@ -41,6 +42,8 @@ public sealed class TextClassifierModule : TrainingModule
     }
 
     public TextClassifier Net => _net;
+
+    public override IReadOnlyDictionary<string, byte[]> CheckpointArtifacts() => _task.Artifacts();
 
     public override IReadOnlyList<OptimizerConfig> ConfigureOptimizers()
     {
@@ -135,8 +138,8 @@ public sealed class TextClassifierModule : TrainingModule
         if (_checked) return;
         var saved = NamedBuffers(recurse: false).Single(b => b.Name == "tokenizer_fingerprint").Buffer.Item<long>();
         if (saved != _task.Fingerprint)
-            throw new InvalidDataException("the tokenizer rebuilt from data.* differs from the one this checkpoint was trained with " +
-                                           "(the training texts or data settings changed); the run's tokenizer.json is the one it used");
+            throw new InvalidDataException("the tokenizer differs from the one this checkpoint was trained with " +
+                                           "(rebuilt from data.* whose training texts or settings changed since); the run's tokenizer.json is the one it used");
         _checked = true;
     }
 }

@@ -25,17 +25,41 @@ public abstract class TextRecipe<TConfig, TModel> : Recipe<TConfig>
     /// <summary>Cross-entropy's label smoothing in training.</summary>
     protected abstract double LabelSmoothing(TConfig config);
 
+    private IReadOnlyDictionary<string, byte[]>? _artifacts;
+    private (TextData Data, TextTask Task)? _checkpointTask;
+
+    /// <summary>This recipe with a checkpoint's tokenizer and classes (<see cref="TextTask.FromCheckpoint"/>).</summary>
+    public override IRecipe ForCheckpoint(IReadOnlyDictionary<string, byte[]> artifacts)
+    {
+        ArgumentNullException.ThrowIfNull(artifacts);
+        var bound = (TextRecipe<TConfig, TModel>)MemberwiseClone();
+        bound._artifacts = artifacts;
+        bound._checkpointTask = null;
+        return bound;
+    }
+
+    // The checkpoint's task when bound to one that carries it (built once per data settings), else the one built
+    // from the data.
+    private TextTask Task(TConfig config)
+    {
+        if (_artifacts is null) return TextTask.For(config.Data);
+        if (_checkpointTask is { } c && c.Data == config.Data) return c.Task;
+        if (TextTask.FromCheckpoint(config.Data, _artifacts) is not { } task) return TextTask.For(config.Data);
+        _checkpointTask = (config.Data, task);
+        return task;
+    }
+
     public override TrainingModule CreateModule(TConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var task = TextTask.For(config.Data);
+        var task = Task(config);
         return new TextClassifierModule(CreateNet(config, task), task, config.Optim.Lr, config.Optim.WeightDecay, LabelSmoothing(config));
     }
 
     public override RecipeData LoadData(TConfig config, DataSplits splits)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var task = TextTask.For(config.Data);
+        var task = Task(config);
         var owned = new List<IDisposable>();
         DataLoader? train = null, val = null, test = null;
         try
@@ -93,7 +117,7 @@ public abstract class TextRecipe<TConfig, TModel> : Recipe<TConfig>
             }
         }
         if (texts.Count == 0) throw new InvalidDataException($"no text to predict: {string.Join(", ", inputs)} hold only empty lines");
-        var (tokens, lengths) = TextTask.For(config.Data).EncodeTexts(texts);
+        var (tokens, lengths) = Task(config).EncodeTexts(texts);
         return new PredictionInputs(new TensorDataset(tokens, lengths), names);
     }
 
@@ -101,6 +125,6 @@ public abstract class TextRecipe<TConfig, TModel> : Recipe<TConfig>
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(inputs);
-        return ClassifierOutputs.TopK(outputs, inputs.Names, TextTask.For(config.Data).Classes, topK);
+        return ClassifierOutputs.TopK(outputs, inputs.Names, Task(config).Classes, topK);
     }
 }

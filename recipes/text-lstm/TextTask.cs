@@ -8,32 +8,59 @@ namespace MLRoadmap.Recipes.TextLstm;
 
 /// <summary>
 /// Everything a text run derives from its <c>data.*</c> settings before training: the split texts, the tokenizer
-/// trained on the training split, and the bag-of-words baseline's scores. Deterministic (the split by
-/// data.split_seed, BPE training has no randomness), so eval and predict rebuild exactly the training run's
-/// tokenizer from the same data; the module also keeps the tokenizer's fingerprint in its checkpoint and refuses a
-/// different one. Built once per process and settings.
+/// trained on the training split, the classes, and the bag-of-words baseline's scores. Deterministic (the split by
+/// data.split_seed, BPE training has no randomness). A trained run's checkpoints carry the tokenizer and classes
+/// (<see cref="Artifacts"/>), and <see cref="FromCheckpoint"/> rebuilds the task from them: the texts are then read
+/// only when a split is asked for (eval), never for predict. Built once per process and settings.
 /// </summary>
 public sealed class TextTask
 {
     /// <summary>The padding token, id 0.</summary>
     public const string PadToken = "<pad>";
 
+    /// <summary>The checkpoint artifact holding the tokenizer (Hugging Face's tokenizer.json).</summary>
+    public const string TokenizerArtifact = "tokenizer.json";
+
+    /// <summary>The checkpoint artifact holding the class names in label order (a JSON array of strings).</summary>
+    public const string ClassesArtifact = "classes.json";
+
     private static readonly ConcurrentDictionary<string, Lazy<TextTask>> Cache = new(StringComparer.Ordinal);
+    private readonly Lazy<TextSplits> _splits;
     private readonly Lazy<BaselineScores> _baseline;
 
     private TextTask(TextData data)
     {
         Data = data;
-        Splits = TextSplits.Load(data);
+        var splits = TextSplits.Load(data);
+        _splits = new(splits);
+        Classes = splits.Classes;
         var trainer = new BpeTrainer { VocabSize = data.VocabSize, SpecialTokens = [PadToken] };
         INormalizer? normalizer = data.Lowercase ? new LowercaseNormalizer() : null;
-        var model = trainer.Train(Splits.Train.Select(t => t.Text), new ByteLevelPreTokenizer(false), normalizer);
+        var model = trainer.Train(splits.Train.Select(t => t.Text), new ByteLevelPreTokenizer(false), normalizer);
         Tokenizer = ByteLevelBpe.Create(model);
         Tokenizer.Normalizer = normalizer;
         // <pad> is in the vocabulary (id 0) but not an added token, so a text that spells "<pad>" is encoded as bytes.
         if (Tokenizer.TokenToId(PadToken) != 0) throw new InvalidOperationException("the BPE trainer did not give <pad> id 0");
         TokenizerJson = TokenizerJsonText(Tokenizer);
         Fingerprint = StableHash(TokenizerJson);
+        _baseline = new(() => BaselineScores.Measure(Splits));
+    }
+
+    private TextTask(TextData data, string tokenizerJson, IReadOnlyList<string> classes)
+    {
+        Data = data;
+        TokenizerJson = tokenizerJson;
+        Fingerprint = StableHash(tokenizerJson);
+        Tokenizer = Text.Tokenizers.Tokenizer.FromJson(System.Text.Encoding.UTF8.GetBytes(tokenizerJson), $"the checkpoint's {TokenizerArtifact}");
+        Classes = classes;
+        _splits = new(() =>
+        {
+            var splits = TextSplits.Load(data);
+            if (!splits.Classes.SequenceEqual(classes, StringComparer.Ordinal))
+                throw new InvalidDataException($"{data.Path} has the classes {string.Join(", ", splits.Classes)}, but the checkpoint was trained on " +
+                                               $"{string.Join(", ", classes)}: evaluate it on data with the same classes");
+            return splits;
+        });
         _baseline = new(() => BaselineScores.Measure(Splits));
     }
 
@@ -45,11 +72,42 @@ public sealed class TextTask
         return Cache.GetOrAdd(key, _ => new Lazy<TextTask>(() => new TextTask(data))).Value;
     }
 
+    /// <summary>The task of a checkpoint whose <see cref="Artifacts"/> are <paramref name="artifacts"/>, or null when
+    /// it has none (written before checkpoints carried them: the task is then rebuilt from the data).</summary>
+    public static TextTask? FromCheckpoint(TextData data, IReadOnlyDictionary<string, byte[]> artifacts)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(artifacts);
+        if (!artifacts.TryGetValue(TokenizerArtifact, out var tokenizer) || !artifacts.TryGetValue(ClassesArtifact, out var classesJson)) return null;
+        List<string> classes;
+        try
+        {
+            classes = JsonSerializer.Deserialize<List<string>>(classesJson) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"the checkpoint's {ClassesArtifact} is not a JSON array of class names: {e.Message}", e);
+        }
+        if (classes.Count < 2 || classes.Any(string.IsNullOrEmpty))
+            throw new InvalidDataException($"the checkpoint's {ClassesArtifact} should name at least 2 classes, not [{string.Join(", ", classes)}]");
+        return new TextTask(data, System.Text.Encoding.UTF8.GetString(tokenizer), classes);
+    }
+
+    /// <summary>What checkpoints carry so the task is rebuilt without the data: <see cref="TokenizerArtifact"/> and
+    /// <see cref="ClassesArtifact"/>.</summary>
+    public IReadOnlyDictionary<string, byte[]> Artifacts() => new Dictionary<string, byte[]>
+    {
+        [TokenizerArtifact] = System.Text.Encoding.UTF8.GetBytes(TokenizerJson),
+        [ClassesArtifact] = JsonSerializer.SerializeToUtf8Bytes(Classes),
+    };
+
     public TextData Data { get; }
 
-    public TextSplits Splits { get; }
+    /// <summary>The split texts, read on first use.</summary>
+    public TextSplits Splits => _splits.Value;
 
-    public IReadOnlyList<string> Classes => Splits.Classes;
+    /// <summary>The class names, in label order.</summary>
+    public IReadOnlyList<string> Classes { get; }
 
     public Tokenizer Tokenizer { get; }
 

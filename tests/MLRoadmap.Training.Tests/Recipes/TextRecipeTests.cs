@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLRoadmap.Tests.Cli;
 
@@ -74,6 +75,16 @@ public sealed class TextRecipeTests : IDisposable
         Assert.True((double)eval["test_acc"]! >= 0.8, eval.ToJsonString());
         var rows = JsonLines(Cli("predict run \"apple fig and the grape\" \"the senate and the court\" --top-k 1 --json"));
         Assert.Equal(["fruit", "politics"], rows.Select(r => (string)r["label"]!));
+
+        // The checkpoint carries the tokenizer and the classes: with the data gone, predict gives the same answers.
+        var checkpoint = Directory.GetDirectories(Path.Combine(_root, "run", "checkpoints")).First();
+        Assert.Equal(Names.Order(StringComparer.Ordinal), JsonSerializer.Deserialize<string[]>(File.ReadAllBytes(Path.Combine(checkpoint, "artifacts", "classes.json"))));
+        Directory.Delete(dir, recursive: true);
+        var again = JsonLines(Cli("predict run \"apple fig and the grape\" \"the senate and the court\" --top-k 1 --json"));
+        Assert.Equal(rows.Select(r => r.ToJsonString()), again.Select(r => r.ToJsonString()));
+        var eval2 = CliProcess.Run("eval run", _root, timeoutMs: 240_000);
+        Assert.NotEqual(0, eval2.ExitCode);
+        Assert.Contains(dir, eval2.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
