@@ -87,7 +87,9 @@ public abstract class LanguageModelRecipe<TConfig, TModel> : Recipe<TConfig>, IL
                 // Read after the boundary, as the corpus has it: every character of the split is then predicted once.
                 var ids = p.Vocabulary.Encode(p.Corpus.Boundary + string.Concat(items));
                 var stateful = CarriesState(config);
-                var set = stateful ? TokenChunks.Streams(ids, config.Data.SeqLen, config.Data.BatchSize) : TokenChunks.Create(ids, config.Data.SeqLen);
+                var set = stateful ? TokenChunks.Streams(ids, config.Data.SeqLen, config.Data.BatchSize)
+                    : !shuffle && config.Data.EvalStride is { } stride ? TokenChunks.Windows(ids, config.Data.SeqLen, Math.Min(stride, config.Data.SeqLen))
+                    : TokenChunks.Create(ids, config.Data.SeqLen);
                 owned.Add(set);
                 return new DataLoader(set, new DataLoaderOptions
                 {

@@ -32,6 +32,9 @@ public sealed record LmData : DataSettings
     [Setting("128 tokens of context per chunk (truncated backpropagation through time): several lines of a fortune; longer chunks cost the same per token but give fewer steps", Min = 2, Max = 65536)]
     public int SeqLen { get; init; } = 128;
 
+    [Setting("null: validation and test read the text in chunks of seq_len, each from no context; a number S below seq_len slides a window of seq_len by S tokens and scores only each window's last S, so every token past the first chunk is predicted with at least seq_len − S tokens before it (for a model of fixed context; a model that carries its state across batches ignores it)", Min = 1, Max = 65536)]
+    public int? EvalStride { get; init; }
+
     [Setting("null: every item; a number keeps the first N items read (smoke tests)", Min = 3)]
     public int? Limit { get; init; }
 }

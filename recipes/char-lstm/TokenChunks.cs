@@ -12,6 +12,9 @@ namespace MLRoadmap.Recipes.CharLstm;
 /// <item><see cref="Streams"/>: the stream cut into B contiguous streams read side by side, batch i holding the i-th
 /// chunk of each, so a recurrent model can carry its state from one batch into the next and read each stream as
 /// one text (PyTorch's word_language_model "batchify"; Keras' stateful RNNs).</item>
+/// <item><see cref="Windows"/>: overlapping chunks for evaluating a model of fixed context (a transformer), each
+/// predicting only the tokens the one before did not, so every prediction but the first chunk's sees at least
+/// T − stride tokens of context (Hugging Face's sliding-window perplexity).</item>
 /// </list>
 /// </summary>
 public static class TokenChunks
@@ -45,6 +48,27 @@ public static class TokenChunks
             var start = stream * perStream;
             return (start + chunk * seqLen, Math.Min(start + perStream, predicted));
         });
+    }
+
+    /// <summary>
+    /// Chunks of <paramref name="seqLen"/> tokens starting every <paramref name="stride"/> tokens: row i reads from
+    /// i·S and predicts (targets not −100) only positions past (i−1)·S + T, the ones row i−1 did not, so each token but
+    /// the first is predicted exactly once. <paramref name="stride"/> = T is <see cref="Create"/>.
+    /// </summary>
+    public static TensorDataset Windows(IReadOnlyList<int> ids, int seqLen, int stride)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentOutOfRangeException.ThrowIfLessThan(seqLen, 1);
+        if (stride < 1 || stride > seqLen) throw new ArgumentOutOfRangeException(nameof(stride), stride, $"the stride must be between 1 and the chunk length {seqLen}");
+        var predicted = Predicted(ids);
+        var rows = predicted <= seqLen ? 1 : 1 + (predicted - seqLen + stride - 1) / stride;
+        var set = Rows(ids, seqLen, rows, row => (row * stride, predicted));
+        if (stride == seqLen) return set;
+        // Row i > 0 predicts its last S positions only; the ones before are context, already predicted by row i − 1.
+        var target = set.Tensors[1];
+        using var scope = Torch.NewDisposeScope();
+        target.Narrow(0, 1, rows - 1).Narrow(1, 0, seqLen - stride).Fill_(BitsPerUnit.Ignore);
+        return set;
     }
 
     private static int Predicted(IReadOnlyList<int> ids) =>

@@ -9,11 +9,13 @@ namespace MLRoadmap.Recipes.Gpt;
 [Reason("optim.lr", "1e-3: the one-cycle peak for AdamW on a transformer this small (nanoGPT's small-model rate)")]
 [Reason("optim.weight_decay", "0.1: nanoGPT's decoupled weight decay, regularising a model that sees the corpus a few times")]
 [Reason("trainer.gradient_clip_val", "1.0: nanoGPT clips the gradient norm at 1")]
+[Reason("data.eval_stride", "64: validation and test windows of 128 tokens slide by 64, so every scored token has at least 64 tokens (about 150 bytes) of context, as char-lstm's carried state gives it all; the evaluation costs twice as much")]
 public sealed record GptLmConfig : LmConfig<GptSettings>
 {
     public GptLmConfig()
     {
         Trainer = Trainer with { MaxEpochs = 4, GradientClipVal = 1.0 };
+        Data = Data with { EvalStride = 64 };
         Optim = Optim with { Lr = 1e-3, WeightDecay = 0.1 };
     }
 }

@@ -116,6 +116,29 @@ public sealed class LanguageModelDataTests : IDisposable
         Assert.Throws<InvalidDataException>(() => TokenChunks.Streams([3], 4, 2));
     }
 
+    [Fact]
+    public void Sliding_windows_score_each_token_once_with_at_least_seq_len_minus_stride_of_context()
+    {
+        // 10 tokens, 9 predicted, windows of 4 every 2: rows start at 0, 2, 4, 6; row 0 scores 4 targets, the rest 2.
+        int[] ids = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+        using var set = TokenChunks.Windows(ids, seqLen: 4, stride: 2);
+        Assert.Equal([10L, 11, 12, 13, 12, 13, 14, 15, 14, 15, 16, 17, 16, 17, 18, 0], set.Tensors[0].ToArray<long>());
+        Assert.Equal([11L, 12, 13, 14, -100, -100, 15, 16, -100, -100, 17, 18, -100, -100, 19, -100], set.Tensors[1].ToArray<long>());
+        foreach (var (t, s) in new[] { (1, 1), (3, 1), (5, 2), (4, 4), (20, 7), (3, 3) })
+        {
+            using var w = TokenChunks.Windows(ids, t, s);
+            var target = w.Tensors[1].ToArray<long>();
+            Assert.Equal(ids.Skip(1).Select(x => (long)x), target.Where(x => x != -100).Order());
+            // A scored position past the first window has at least t − s tokens of the window before it.
+            for (var r = 1; r < w.Tensors[1].Size(0); r++)
+                for (var j = 0; j < t - s; j++) Assert.Equal(-100, target[r * t + j]);
+        }
+        using (var same = TokenChunks.Windows(ids, 4, 4))
+        using (var chunks = TokenChunks.Create(ids, 4))
+            Assert.Equal(chunks.Tensors[1].ToArray<long>(), same.Tensors[1].ToArray<long>());
+        Assert.Throws<ArgumentOutOfRangeException>(() => TokenChunks.Windows(ids, 4, 5));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
