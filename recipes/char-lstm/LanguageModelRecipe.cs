@@ -78,43 +78,32 @@ public abstract class LanguageModelRecipe<TConfig, TModel> : Recipe<TConfig>, IL
     {
         ArgumentNullException.ThrowIfNull(config);
         var p = Prepare(config);
-        var owned = new List<IDisposable>();
-        DataLoader? train = null, val = null, test = null;
-        try
+        using var data = new RecipeDataBuilder();
+        if (splits.HasFlag(DataSplits.Train)) data.Train = Loader(p.Train, shuffle: true);
+        if (splits.HasFlag(DataSplits.Val)) data.Val = Loader(p.Val, shuffle: false);
+        if (splits.HasFlag(DataSplits.Test))
         {
-            DataLoader Loader(IReadOnlyList<string> items, bool shuffle)
-            {
-                // Read after the boundary, as the corpus has it: every character of the split is then predicted once.
-                var ids = p.Vocabulary.Encode(p.Corpus.Boundary + string.Concat(items));
-                var stateful = CarriesState(config);
-                var set = stateful ? TokenChunks.Streams(ids, config.Data.SeqLen, config.Data.BatchSize)
-                    : !shuffle && config.Data.EvalStride is { } stride ? TokenChunks.Windows(ids, config.Data.SeqLen, Math.Min(stride, config.Data.SeqLen))
-                    : TokenChunks.Create(ids, config.Data.SeqLen);
-                owned.Add(set);
-                return new DataLoader(set, new DataLoaderOptions
-                {
-                    BatchSize = config.Data.BatchSize,
-                    Shuffle = shuffle && !stateful,
-                    Seed = config.Seed,
-                    Workers = config.Data.Workers,
-                    PinMemory = !config.Trainer.Device.StartsWith("cpu", StringComparison.Ordinal),
-                });
-            }
-            if (splits.HasFlag(DataSplits.Train)) train = Loader(p.Train, shuffle: true);
-            if (splits.HasFlag(DataSplits.Val)) val = Loader(p.Val, shuffle: false);
-            if (splits.HasFlag(DataSplits.Test))
-            {
-                if (p.Test.Count == 0) throw new InvalidOperationException("data.test_fraction is 0: this run has no test split");
-                test = Loader(p.Test, shuffle: false);
-            }
-            return new RecipeData(train, val, test, owned);
+            if (p.Test.Count == 0) throw new InvalidOperationException("data.test_fraction is 0: this run has no test split");
+            data.Test = Loader(p.Test, shuffle: false);
         }
-        catch
+        return data.Build();
+
+        DataLoader Loader(IReadOnlyList<string> items, bool shuffle)
         {
-            train?.Dispose();
-            val?.Dispose();
-            foreach (var o in owned) o.Dispose();
-            throw;
+            // Read after the boundary, as the corpus has it: every character of the split is then predicted once.
+            var ids = p.Vocabulary.Encode(p.Corpus.Boundary + string.Concat(items));
+            var stateful = CarriesState(config);
+            var set = data.Own(stateful ? TokenChunks.Streams(ids, config.Data.SeqLen, config.Data.BatchSize)
+                : !shuffle && config.Data.EvalStride is { } stride ? TokenChunks.Windows(ids, config.Data.SeqLen, Math.Min(stride, config.Data.SeqLen))
+                : TokenChunks.Create(ids, config.Data.SeqLen));
+            return new DataLoader(set, new DataLoaderOptions
+            {
+                BatchSize = config.Data.BatchSize,
+                Shuffle = shuffle && !stateful,
+                Seed = config.Seed,
+                Workers = config.Data.Workers,
+                PinMemory = !config.Trainer.Device.StartsWith("cpu", StringComparison.Ordinal),
+            });
         }
     }
 

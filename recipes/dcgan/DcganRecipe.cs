@@ -38,34 +38,21 @@ public sealed class DcganRecipe : GenerativeRecipe<DcganConfig>
     {
         ArgumentNullException.ThrowIfNull(config);
         var directory = config.Data.Path!;
-        var owned = new List<IDisposable>();
-        DataLoader? train = null, val = null, test = null;
-        try
+        using var data = new RecipeDataBuilder();
+        if (splits.HasFlag(DataSplits.Train))
         {
-            if (splits.HasFlag(DataSplits.Train))
-            {
-                var trainSet = ImageSets.Load(directory, config.Data.Format, train: true, config.Data.Limit);
-                owned.Add(trainSet);
-                train = new DataLoader(trainSet.Data, Options(config, shuffle: true));
-            }
-            if ((splits & (DataSplits.Val | DataSplits.Test)) != 0)
-            {
-                var real = ImageSets.Load(directory, config.Data.Format, train: false, config.Fid.Samples);
-                owned.Add(real);
-                if (real.Count < config.Fid.Samples)
-                    throw new InvalidDataException($"fid.samples is {config.Fid.Samples}, but {directory} holds only {real.Count} test images");
-                if (splits.HasFlag(DataSplits.Val)) val = new DataLoader(real.Data, Options(config, shuffle: false));
-                if (splits.HasFlag(DataSplits.Test)) test = new DataLoader(real.Data, Options(config, shuffle: false));
-            }
-            return new RecipeData(train, val, test, owned);
+            var trainSet = data.Own(ImageSets.Load(directory, config.Data.Format, train: true, config.Data.Limit));
+            data.Train = new DataLoader(trainSet.Data, Options(config, shuffle: true));
         }
-        catch
+        if ((splits & (DataSplits.Val | DataSplits.Test)) != 0)
         {
-            train?.Dispose();
-            val?.Dispose();
-            foreach (var o in owned) o.Dispose();
-            throw;
+            var real = data.Own(ImageSets.Load(directory, config.Data.Format, train: false, config.Fid.Samples));
+            if (real.Count < config.Fid.Samples)
+                throw new InvalidDataException($"fid.samples is {config.Fid.Samples}, but {directory} holds only {real.Count} test images");
+            if (splits.HasFlag(DataSplits.Val)) data.Val = new DataLoader(real.Data, Options(config, shuffle: false));
+            if (splits.HasFlag(DataSplits.Test)) data.Test = new DataLoader(real.Data, Options(config, shuffle: false));
         }
+        return data.Build();
     }
 
     // The shuffle is seeded by the run's seed, so a resumed run continues it exactly.

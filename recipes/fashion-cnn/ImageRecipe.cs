@@ -55,34 +55,22 @@ public abstract class ImageRecipe<TConfig, TModel> : Recipe<TConfig>
     {
         ArgumentNullException.ThrowIfNull(config);
         var directory = config.Data.Path!;
-        var owned = new List<IDisposable>();
-        DataLoader? train = null, val = null, test = null;
-        try
+        using var data = new RecipeDataBuilder();
+        if ((splits & DataSplits.Fit) != 0)
         {
-            if ((splits & DataSplits.Fit) != 0)
-            {
-                using var all = ImageSets.Load(directory, config.Data.Format, train: true, config.Data.Limit);
-                var (trainSet, valSet) = RandomSplit.TrainVal(all.Data, config.Data.ValFraction, config.Data.SplitSeed);
-                owned.Add(trainSet);
-                owned.Add(valSet);
-                if (splits.HasFlag(DataSplits.Train)) train = new DataLoader(trainSet, Options(config, shuffle: true, Augmentation(config)));
-                if (splits.HasFlag(DataSplits.Val)) val = new DataLoader(valSet, Options(config, shuffle: false, null));
-            }
-            if (splits.HasFlag(DataSplits.Test))
-            {
-                var testSet = ImageSets.Load(directory, config.Data.Format, train: false, config.Data.Limit);
-                owned.Add(testSet);
-                test = new DataLoader(testSet, Options(config, shuffle: false, null));
-            }
-            return new RecipeData(train, val, test, owned);
+            using var all = ImageSets.Load(directory, config.Data.Format, train: true, config.Data.Limit);
+            var (trainSet, valSet) = RandomSplit.TrainVal(all.Data, config.Data.ValFraction, config.Data.SplitSeed);
+            data.Own(trainSet);
+            data.Own(valSet);
+            if (splits.HasFlag(DataSplits.Train)) data.Train = new DataLoader(trainSet, Options(config, shuffle: true, Augmentation(config)));
+            if (splits.HasFlag(DataSplits.Val)) data.Val = new DataLoader(valSet, Options(config, shuffle: false, null));
         }
-        catch
+        if (splits.HasFlag(DataSplits.Test))
         {
-            train?.Dispose();
-            val?.Dispose();
-            foreach (var o in owned) o.Dispose();
-            throw;
+            var testSet = data.Own(ImageSets.Load(directory, config.Data.Format, train: false, config.Data.Limit));
+            data.Test = new DataLoader(testSet, Options(config, shuffle: false, null));
         }
+        return data.Build();
     }
 
     private static Compose? Augmentation(TConfig config)

@@ -23,35 +23,22 @@ public sealed class FashionMlpRecipe : Recipe<FashionMlpConfig>
     {
         ArgumentNullException.ThrowIfNull(config);
         var directory = config.Data.Path ?? new FashionData().Path!;
-        var owned = new List<IDisposable>();
-        DataLoader? train = null, val = null, test = null;
-        try
+        using var data = new RecipeDataBuilder();
+        if ((splits & DataSplits.Fit) != 0)
         {
-            if ((splits & DataSplits.Fit) != 0)
-            {
-                using var all = FashionMnist.Load(directory, train: true, config.Data.Limit);
-                var (trainSet, valSet) = RandomSplit.TrainVal(all, config.Data.ValFraction, config.Data.SplitSeed);
-                owned.Add(trainSet);
-                owned.Add(valSet);
-                if (splits.HasFlag(DataSplits.Train))
-                    train = new DataLoader(trainSet, Options(config, shuffle: true));
-                if (splits.HasFlag(DataSplits.Val)) val = new DataLoader(valSet, Options(config, shuffle: false));
-            }
-            if (splits.HasFlag(DataSplits.Test))
-            {
-                var testSet = FashionMnist.Load(directory, train: false, config.Data.Limit);
-                owned.Add(testSet);
-                test = new DataLoader(testSet, Options(config, shuffle: false));
-            }
-            return new RecipeData(train, val, test, owned);
+            using var all = FashionMnist.Load(directory, train: true, config.Data.Limit);
+            var (trainSet, valSet) = RandomSplit.TrainVal(all, config.Data.ValFraction, config.Data.SplitSeed);
+            data.Own(trainSet);
+            data.Own(valSet);
+            if (splits.HasFlag(DataSplits.Train)) data.Train = new DataLoader(trainSet, Options(config, shuffle: true));
+            if (splits.HasFlag(DataSplits.Val)) data.Val = new DataLoader(valSet, Options(config, shuffle: false));
         }
-        catch
+        if (splits.HasFlag(DataSplits.Test))
         {
-            train?.Dispose();
-            val?.Dispose();
-            foreach (var o in owned) o.Dispose();
-            throw;
+            var testSet = data.Own(FashionMnist.Load(directory, train: false, config.Data.Limit));
+            data.Test = new DataLoader(testSet, Options(config, shuffle: false));
         }
+        return data.Build();
     }
 
     // The shuffle is seeded by the run's seed: a seed gives one data order, and a resumed run continues it.

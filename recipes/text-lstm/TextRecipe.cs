@@ -60,26 +60,15 @@ public abstract class TextRecipe<TConfig, TModel> : Recipe<TConfig>
     {
         ArgumentNullException.ThrowIfNull(config);
         var task = Task(config);
-        var owned = new List<IDisposable>();
-        DataLoader? train = null, val = null, test = null;
-        try
-        {
-            if (splits.HasFlag(DataSplits.Train)) train = Loader(task.Encode(task.Splits.Train), shuffle: true);
-            if (splits.HasFlag(DataSplits.Val)) val = Loader(task.Encode(task.Splits.Val), shuffle: false);
-            if (splits.HasFlag(DataSplits.Test)) test = Loader(task.Encode(task.Splits.Test), shuffle: false);
-            return new RecipeData(train, val, test, owned);
-        }
-        catch
-        {
-            train?.Dispose();
-            val?.Dispose();
-            foreach (var o in owned) o.Dispose();
-            throw;
-        }
+        using var data = new RecipeDataBuilder();
+        if (splits.HasFlag(DataSplits.Train)) data.Train = Loader(task.Encode(task.Splits.Train), shuffle: true);
+        if (splits.HasFlag(DataSplits.Val)) data.Val = Loader(task.Encode(task.Splits.Val), shuffle: false);
+        if (splits.HasFlag(DataSplits.Test)) data.Test = Loader(task.Encode(task.Splits.Test), shuffle: false);
+        return data.Build();
 
         DataLoader Loader(TensorDataset set, bool shuffle)
         {
-            owned.Add(set);
+            data.Own(set);
             return new DataLoader(set, new DataLoaderOptions
             {
                 BatchSize = config.Data.BatchSize,

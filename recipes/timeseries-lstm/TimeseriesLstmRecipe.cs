@@ -84,30 +84,13 @@ public sealed class TimeseriesLstmRecipe : ForecastRecipe<TimeseriesLstmConfig>
             $"{(series.Filled > 0 ? $", {series.Filled} missing filled by interpolation" : "")}; " +
             $"windows: {starts[0].Starts.Length} training, {starts[1].Starts.Length} validation, {starts[2].Starts.Length} test"));
 
-        var owned = new List<IDisposable>();
-        DataLoader? trainLoader = null, valLoader = null, testLoader = null;
-        try
-        {
-            using var features = SeriesWindows.Features(series.Times, series.Values, config.Model.CalendarFeatures);   // (L, F)
-            TensorDataset Set(int i)
-            {
-                var set = SeriesWindows.Windows(features, starts[i].Starts, d.Window, d.Horizon);
-                owned.Add(set);
-                return set;
-            }
-            if (splits.HasFlag(DataSplits.Train)) trainLoader = new DataLoader(Set(0), Options(config, shuffle: true));
-            if (splits.HasFlag(DataSplits.Val)) valLoader = new DataLoader(Set(1), Options(config, shuffle: false));
-            if (splits.HasFlag(DataSplits.Test)) testLoader = new DataLoader(Set(2), Options(config, shuffle: false));
-            return new RecipeData(trainLoader, valLoader, testLoader, owned);
-        }
-        catch
-        {
-            trainLoader?.Dispose();
-            valLoader?.Dispose();
-            testLoader?.Dispose();
-            foreach (var o in owned) o.Dispose();
-            throw;
-        }
+        using var data = new RecipeDataBuilder();
+        using var features = SeriesWindows.Features(series.Times, series.Values, config.Model.CalendarFeatures);   // (L, F)
+        TensorDataset Set(int i) => data.Own(SeriesWindows.Windows(features, starts[i].Starts, d.Window, d.Horizon));
+        if (splits.HasFlag(DataSplits.Train)) data.Train = new DataLoader(Set(0), Options(config, shuffle: true));
+        if (splits.HasFlag(DataSplits.Val)) data.Val = new DataLoader(Set(1), Options(config, shuffle: false));
+        if (splits.HasFlag(DataSplits.Test)) data.Test = new DataLoader(Set(2), Options(config, shuffle: false));
+        return data.Build();
     }
 
     // The shuffle is seeded by the run's seed, so a resumed run continues it exactly.

@@ -74,33 +74,17 @@ public sealed class TransferResnetRecipe : Recipe<TransferResnetConfig>
             throw new ConfigException($"data.classes='{listed}': the demo fine-tunes on {string.Join(",", demo.TargetClasses)} (the classes demo.pretrain_classes leaves)");
         // The backbone has to exist before training starts; evaluation and prediction never need it.
         if (splits.HasFlag(DataSplits.Train) && config.Model.Weights is null) DemoBackbone.Ensure(config, Console.Out);
-        var owned = new List<IDisposable>();
-        DataLoader? train = null, val = null, test = null;
-        try
+        using var data = new RecipeDataBuilder();
+        if ((splits & DataSplits.Fit) != 0)
         {
-            if ((splits & DataSplits.Fit) != 0)
-            {
-                var (trainSet, valSet) = demo.FineTuning(path, config.Data.ImageSize);
-                owned.Add(trainSet);
-                owned.Add(valSet);
-                if (splits.HasFlag(DataSplits.Train)) train = Loaders.Train(trainSet, config);
-                if (splits.HasFlag(DataSplits.Val)) val = Loaders.Eval(valSet, config);
-            }
-            if (splits.HasFlag(DataSplits.Test))
-            {
-                var testSet = demo.Test(path, config.Data.ImageSize);
-                owned.Add(testSet);
-                test = Loaders.Eval(testSet, config);
-            }
-            return new RecipeData(train, val, test, owned);
+            var (trainSet, valSet) = demo.FineTuning(path, config.Data.ImageSize);
+            data.Own(trainSet);
+            data.Own(valSet);
+            if (splits.HasFlag(DataSplits.Train)) data.Train = Loaders.Train(trainSet, config);
+            if (splits.HasFlag(DataSplits.Val)) data.Val = Loaders.Eval(valSet, config);
         }
-        catch
-        {
-            train?.Dispose();
-            val?.Dispose();
-            foreach (var o in owned) o.Dispose();
-            throw;
-        }
+        if (splits.HasFlag(DataSplits.Test)) data.Test = Loaders.Eval(data.Own(demo.Test(path, config.Data.ImageSize)), config);
+        return data.Build();
     }
 
     private static RecipeData LoadFolder(TransferResnetConfig config, DataSplits splits)
@@ -108,28 +92,20 @@ public sealed class TransferResnetRecipe : Recipe<TransferResnetConfig>
         if (splits.HasFlag(DataSplits.Train)) WeightsPath(config);   // refuses a missing model.weights before any work
         var folders = FolderData.Open(config.Data.Path!);
         var classes = folders.Classes(config.Data.Classes);
-        DataLoader? train = null, val = null, test = null;
-        try
+        // Folder datasets hold file paths, not tensors (images are decoded per batch): only the loaders need freeing.
+        using var data = new RecipeDataBuilder();
+        if ((splits & DataSplits.Fit) != 0)
         {
-            if ((splits & DataSplits.Fit) != 0)
-            {
-                var all = FolderData.Load(folders.TrainDir, classes, config.Data);
-                var (trainSet, valSet) = folders.ValDir is { } valDir
-                    ? (all, FolderData.Load(valDir, classes, config.Data))
-                    : Split(all, config.Data);
-                if (splits.HasFlag(DataSplits.Train)) train = Loaders.Train(trainSet, config);
-                if (splits.HasFlag(DataSplits.Val)) val = Loaders.Eval(valSet, config);
-            }
-            if (splits.HasFlag(DataSplits.Test) && folders.TestDir is { } testDir)
-                test = Loaders.Eval(FolderData.Load(testDir, classes, config.Data), config);
-            return new RecipeData(train, val, test, []);
+            var all = FolderData.Load(folders.TrainDir, classes, config.Data);
+            var (trainSet, valSet) = folders.ValDir is { } valDir
+                ? (all, FolderData.Load(valDir, classes, config.Data))
+                : Split(all, config.Data);
+            if (splits.HasFlag(DataSplits.Train)) data.Train = Loaders.Train(trainSet, config);
+            if (splits.HasFlag(DataSplits.Val)) data.Val = Loaders.Eval(valSet, config);
         }
-        catch
-        {
-            train?.Dispose();
-            val?.Dispose();
-            throw;
-        }
+        if (splits.HasFlag(DataSplits.Test) && folders.TestDir is { } testDir)
+            data.Test = Loaders.Eval(FolderData.Load(testDir, classes, config.Data), config);
+        return data.Build();
     }
 
     // A random split of a folder without a validation folder, by data.split_seed alone (as RandomSplit.TrainVal).

@@ -117,6 +117,50 @@ public sealed class RecipeData(DataLoader? train, DataLoader? val, DataLoader? t
     }
 }
 
+/// <summary>
+/// Collects what a <c>LoadData</c> makes (the loaders, and the datasets they read, by <see cref="Own{T}"/>) and hands
+/// it all to a <see cref="RecipeData"/> in <see cref="Build"/>. Disposed without <see cref="Build"/> (the load threw
+/// halfway), it frees everything made so far, so a failed load never leaves native memory to the GC:
+/// <code>
+/// using var data = new RecipeDataBuilder();
+/// if (splits.HasFlag(DataSplits.Train)) data.Train = new DataLoader(data.Own(LoadTrainingSet()), options);
+/// return data.Build();
+/// </code>
+/// </summary>
+public sealed class RecipeDataBuilder : IDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+    private bool _done;
+
+    public DataLoader? Train { get; set; }
+    public DataLoader? Val { get; set; }
+    public DataLoader? Test { get; set; }
+
+    /// <summary>Takes <paramref name="resource"/> (a dataset the loaders read) into the result; returns it.</summary>
+    public T Own<T>(T resource) where T : IDisposable
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        ObjectDisposedException.ThrowIf(_done, this);
+        _owned.Add(resource);
+        return resource;
+    }
+
+    /// <summary>The loaders and everything owned, now owned by the result.</summary>
+    public RecipeData Build()
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
+        _done = true;
+        return new RecipeData(Train, Val, Test, _owned);
+    }
+
+    public void Dispose()
+    {
+        if (_done) return;
+        _done = true;
+        using var data = new RecipeData(Train, Val, Test, _owned);   // frees the loaders, then the datasets
+    }
+}
+
 /// <summary>Inputs read for prediction: a dataset of one row per input (in the order of <see cref="Names"/>), owned
 /// by this object; <see cref="TrainingModule.PredictStep"/> gets its rows as batches.</summary>
 public sealed class PredictionInputs(TensorDataset rows, IReadOnlyList<string> names) : IDisposable
