@@ -17,6 +17,7 @@ public static class Sampling
     /// 0 picks the most likely token (greedy decoding, no draw).</param>
     /// <param name="topK">Draw only among the k highest logits (ties with the k-th included); null or 0: all V.</param>
     /// <param name="random">The uniform numbers (one per row); null: <see cref="Random.Shared"/>, not repeatable.</param>
+    /// <exception cref="InvalidOperationException">a row holds NaN or is −inf everywhere (with a temperature above 0)</exception>
     public static Tensor Next(Tensor logits, double temperature = 1.0, int? topK = null, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(logits);
@@ -36,6 +37,10 @@ public static class Sampling
             scaled = scaled.MaskedFill(scaled < kth, double.NegativeInfinity);
         }
         var cdf = scaled.Softmax(-1).Cumsum(-1);                                  // (B, V), non-decreasing
+        // A row of NaN or all −inf has no distribution (softmax gives NaN): say so rather than draw token 0.
+        if (!cdf.Narrow(1, vocab - 1, 1).IsFinite().All().Item<bool>())
+            throw new InvalidOperationException("Sampling.Next: a row of logits holds NaN or is −inf everywhere, so there is no distribution " +
+                                                "to draw from (the model's weights or inputs have diverged)");
 
         // u in (0, 1]: the first index whose cumulative probability reaches u·total is drawn with that index's
         // probability, and a zero-probability token (masked by top-k) can never be the first to reach it.

@@ -112,6 +112,20 @@ public class SamplingTests
     }
 
     [Fact]
+    public void Rows_without_a_distribution_are_refused_not_drawn_as_token_0()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var nan = Torch.Tensor([0.0f, 1, 2, 3, 4, float.NaN], [2, 3]);
+        var ninf = Torch.Full([2, 3], float.NegativeInfinity);
+        foreach (var logits in new[] { nan, ninf })
+        {
+            var e = Assert.Throws<InvalidOperationException>(() => Sampling.Next(logits, 1.0, null, new Random(1)));
+            Assert.Contains("holds NaN or is −inf everywhere", e.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal(2L, Sampling.Next(Torch.Tensor([0.0f, float.NegativeInfinity, 50], [1, 3]), 1.0, null, new Random(1)).Item<long>());
+    }
+
+    [Fact]
     public void Sampling_frees_everything_but_its_result()
     {
         using var logits = Logits(5, 3, 20).DetachFromDisposeScope();
