@@ -60,7 +60,7 @@ public static partial class Torch
     }
 
     /// <summary>Threads of the BLAS library's own pool (OpenBLAS, MKL), or -1 when it has no such control. Set to 1
-    /// at load when libtorch uses more than one thread (see MLROADMAP_BLAS_THREADS in the README).</summary>
+    /// at load, libtorch's own pool doing the parallel work (see MLROADMAP_BLAS_THREADS in the README).</summary>
     public static int BlasThreads
     {
         get

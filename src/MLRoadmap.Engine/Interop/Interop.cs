@@ -115,8 +115,10 @@ internal static class NativeLoader
     // Debian's libtorch starts with one intra-op thread; use every core this process may run on, unless told
     // (MLROADMAP_NUM_THREADS). Then keep BLAS's own pool from competing with libtorch's: OpenBLAS's pthread build runs
     // a second pool of core-count threads, and the two spinning against each other made training steps 3-4.5x slower
-    // on 2 cores. So with more than one intra-op thread BLAS gets one, unless MLROADMAP_BLAS_THREADS or
-    // OPENBLAS_NUM_THREADS says otherwise.
+    // on 2 cores. So BLAS gets one thread, unless MLROADMAP_BLAS_THREADS or OPENBLAS_NUM_THREADS says otherwise: with
+    // several intra-op threads for that reason, and with one because MLROADMAP_NUM_THREADS=1 means one core (a 1-thread
+    // char-lstm run whose OpenBLAS kept its pool used 1.8 cores, its second thread spinning, and two such runs side by
+    // side slowed each other 2-3x).
     private static unsafe void Initialize(IntPtr library)
     {
         var cores = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "mlr_system_available_cores");
@@ -128,7 +130,7 @@ internal static class NativeLoader
         setThreads(threads);
         if (int.TryParse(Environment.GetEnvironmentVariable("MLROADMAP_BLAS_THREADS"), out var blas) && blas > 0)
             setBlas(blas);
-        else if (threads > 1 && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS")))
+        else if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS")))
             setBlas(1); // fails harmlessly (non-zero status, ignored) when the BLAS has no such control
 
         // The CPU caching allocator (src/Native/allocator.cpp), unless MLROADMAP_CPU_CACHE=0.

@@ -19,12 +19,14 @@ public static class CliProcess
         public override string ToString() => $"exit code {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
     }
 
-    /// <summary>Runs `mlroadmap ARGS` in <paramref name="workingDirectory"/> to completion.</summary>
-    public static Result Run(string arguments, string workingDirectory, int timeoutMs = 120_000) =>
-        Start(arguments, workingDirectory).Finish(timeoutMs);
+    /// <summary>Runs `mlroadmap ARGS` in <paramref name="workingDirectory"/> to completion; <paramref name="environment"/>
+    /// sets variables (a null value removes one).</summary>
+    public static Result Run(string arguments, string workingDirectory, int timeoutMs = 120_000,
+        IReadOnlyDictionary<string, string?>? environment = null) =>
+        Start(arguments, workingDirectory, environment).Finish(timeoutMs);
 
     /// <summary>Starts `mlroadmap ARGS`, collecting its output as it comes.</summary>
-    public static Running Start(string arguments, string workingDirectory)
+    public static Running Start(string arguments, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
     {
         Assert.True(File.Exists(Dll), $"{Dll} is missing: build the solution first");
         var psi = new ProcessStartInfo("dotnet", $"\"{Dll}\" {arguments}")
@@ -33,6 +35,11 @@ public static class CliProcess
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) psi.Environment.Remove(name);
+            else psi.Environment[name] = value;
+        }
         return new Running(Process.Start(psi)!);
     }
 
@@ -52,9 +59,8 @@ public static class CliProcess
 
         public Process Process { get; }
 
-        /// <summary>Sends a signal the way a terminal's Ctrl-C (INT) or a service manager (TERM) does.</summary>
-        /// <summary>Sends a signal by the kill(2) call itself, without starting a kill(1) process. A test run started in
-        /// the background by a non-interactive shell (`./test.sh &`) passes SIGINT on as ignored, which .NET honours, so
+        /// <summary>Sends a signal the way a terminal's Ctrl-C (INT) or a service manager (TERM) does, by the kill(2)
+        /// call itself, without starting a kill(1) process. A test run started in the background by a non-interactive shell (`./test.sh &`) passes SIGINT on as ignored, which .NET honours, so
         /// the CLI never sees the interrupt there: run the suite in the foreground.</summary>
         public void Signal(string name)
         {

@@ -11,6 +11,22 @@ public sealed class CliUsageTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    [Theory]
+    [InlineData("1", null, "1 intra-op threads, 1 BLAS thread(s)")]
+    [InlineData("2", null, "2 intra-op threads, 1 BLAS thread(s)")]
+    [InlineData("1", "2", "1 intra-op threads, 2 BLAS thread(s)")]
+    public void BLAS_gets_one_thread_beside_libtorchs_pool_unless_told(string threads, string? blas, string expected)
+    {
+        // MLROADMAP_NUM_THREADS=1 must mean one core: OpenBLAS's own pool would otherwise spin a second thread.
+        var r = CliProcess.Run("doctor", _dir, environment: new Dictionary<string, string?>
+        {
+            ["MLROADMAP_NUM_THREADS"] = threads,
+            ["MLROADMAP_BLAS_THREADS"] = blas,
+            ["OPENBLAS_NUM_THREADS"] = null,
+        });
+        Assert.Contains(expected, r.Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Recipes_lists_fashion_mlp_on_a_line_with_its_description()
     {
