@@ -5,8 +5,9 @@ namespace MLRoadmap.Recipes.Gpt;
 
 /// <summary>gpt's configuration: the common keys with this recipe's defaults, <c>data.*</c> and <c>sample.*</c>
 /// (char-lstm's <see cref="LmConfig{TModel}"/>) and <c>model.*</c> below.</summary>
-[Reason("trainer.max_epochs", "4 epochs of the byte-pair-encoded fortunes: a CPU budget like char-lstm's 3 (README has the comparison)")]
-[Reason("optim.lr", "1e-3: the one-cycle peak for AdamW on a transformer this small (nanoGPT's small-model rate)")]
+[Reason("trainer.max_epochs", "8 epochs, as char-lstm: val 2.022 bits per byte against char-lstm's 2.050, the gain per epoch down to 0.003 at the last while training loss kept falling (README)")]
+[Reason("optim.lr", "2e-3: the one-cycle peak for AdamW; against 1e-3 with batches of 32 it took the first epoch from 2.85 to 2.69 bits per byte (README)")]
+[Reason("data.batch_size", "16 chunks of 128 tokens: twice the steps of 32 for the same text, which this under-trained model turns into lower loss per epoch")]
 [Reason("optim.weight_decay", "0.1: nanoGPT's decoupled weight decay, regularising a model that sees the corpus a few times")]
 [Reason("trainer.gradient_clip_val", "1.0: nanoGPT clips the gradient norm at 1")]
 [Reason("data.eval_stride", "64: validation and test windows of 128 tokens slide by 64, so every scored token has at least 64 tokens (about 150 bytes) of context, as char-lstm's carried state gives it all; the evaluation costs twice as much")]
@@ -14,9 +15,9 @@ public sealed record GptLmConfig : LmConfig<GptSettings>
 {
     public GptLmConfig()
     {
-        Trainer = Trainer with { MaxEpochs = 4, GradientClipVal = 1.0 };
-        Data = Data with { EvalStride = 64 };
-        Optim = Optim with { Lr = 1e-3, WeightDecay = 0.1 };
+        Trainer = Trainer with { MaxEpochs = 8, GradientClipVal = 1.0 };
+        Data = Data with { EvalStride = 64, BatchSize = 16 };
+        Optim = Optim with { Lr = 2e-3, WeightDecay = 0.1 };
     }
 }
 
@@ -39,6 +40,6 @@ public sealed record GptSettings
     [Setting("192: the residual stream's width, a multiple of heads", Min = 8, Max = 4096)]
     public int Width { get; init; } = 192;
 
-    [Setting("0.1 on embeddings, attention and residual branches: a 2.3 M-character corpus seen four times", Min = 0, Max = 0.9)]
-    public double Dropout { get; init; } = 0.1;
+    [Setting("0: over 8 epochs it learns faster without; by the last epochs training loss falls well below validation (2.85 against 3.24 nats a token), so longer runs want 0.1", Min = 0, Max = 0.9)]
+    public double Dropout { get; init; }
 }
