@@ -161,39 +161,53 @@ public static class CheckpointStore
         var info = ReadInfo(path);
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(path, ManifestFile)))!.AsObject();
         var files = manifest["files"] as JsonObject ?? throw new CheckpointCorruptException($"{path}/{ManifestFile} lists no files");
-        foreach (var file in Files.Concat(ArtifactFiles(files)))
-        {
-            var entry = files[file] as JsonObject ?? throw new CheckpointCorruptException($"{path}/{ManifestFile} does not list {file}");
-            var full = Path.Combine(path, file);
-            if (!File.Exists(full)) throw new CheckpointCorruptException($"checkpoint {path} is missing {file}");
-            var expectedBytes = (long)entry["bytes"]!;
-            var actualBytes = new FileInfo(full).Length;
-            if (actualBytes != expectedBytes)
-                throw new CheckpointCorruptException($"{full} is {actualBytes} bytes but the manifest says {expectedBytes} (truncated or overwritten)");
-            string actual;
-            using (var stream = File.OpenRead(full)) actual = Convert.ToHexStringLower(SHA256.HashData(stream));
-            if (actual != (string?)entry["sha256"])
-                throw new CheckpointCorruptException($"{full} fails its checksum (SHA-256 {actual[..12]}…, the manifest says {((string?)entry["sha256"])?[..Math.Min(12, ((string?)entry["sha256"])?.Length ?? 0)]}…): the file is corrupt");
-        }
+        foreach (var file in Files.Concat(ArtifactFiles(files))) Check(path, file, files);
         return info;
     }
 
-    /// <summary>The artifacts a verified checkpoint holds (<see cref="CheckpointData.Artifacts"/>), by file name; empty
-    /// for a checkpoint without any. Throws <see cref="CheckpointCorruptException"/> as <see cref="Verify"/> does.</summary>
+    /// <summary>The artifacts a checkpoint holds (<see cref="CheckpointData.Artifacts"/>), by file name, each checked
+    /// against the manifest; empty for a checkpoint without any. Throws <see cref="CheckpointCorruptException"/> as
+    /// <see cref="Verify"/> does.</summary>
     public static IReadOnlyDictionary<string, byte[]> ReadArtifacts(string path)
     {
-        Verify(path);
-        var files = JsonNode.Parse(File.ReadAllText(Path.Combine(path, ManifestFile)))!["files"]!.AsObject();
+        // Only the artifacts are checked here: the weights are verified when the checkpoint itself is loaded, and
+        // hashing them twice per eval or predict would cost as much as reading them.
+        ReadInfo(path);
+        var files = JsonNode.Parse(File.ReadAllText(Path.Combine(path, ManifestFile)))?["files"] as JsonObject
+                    ?? throw new CheckpointCorruptException($"{path}/{ManifestFile} lists no files");
         var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var relative in ArtifactFiles(files))
-        {
-            var bytes = File.ReadAllBytes(Path.Combine(path, relative));
-            // Checked again on the bytes read: the file could change between Verify and this read.
-            if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != (string?)files[relative]!["sha256"])
-                throw new CheckpointCorruptException($"{Path.Combine(path, relative)} changed while it was read");
-            result[relative[(ArtifactsFolder.Length + 1)..]] = bytes;
-        }
+            result[relative[(ArtifactsFolder.Length + 1)..]] = Check(path, relative, files, read: true)!;
         return result;
+    }
+
+    // Checks one file against its manifest entry (present, size, SHA-256), naming it in the error; with read, hashes
+    // the bytes it returns, so what the caller gets is what was checked.
+    private static byte[]? Check(string path, string file, JsonObject files, bool read = false)
+    {
+        var entry = files[file] as JsonObject ?? throw new CheckpointCorruptException($"{path}/{ManifestFile} does not list {file}");
+        var full = Path.Combine(path, file);
+        if (!File.Exists(full)) throw new CheckpointCorruptException($"checkpoint {path} is missing {file}");
+        var expectedBytes = (long)entry["bytes"]!;
+        var actualBytes = new FileInfo(full).Length;
+        if (actualBytes != expectedBytes)
+            throw new CheckpointCorruptException($"{full} is {actualBytes} bytes but the manifest says {expectedBytes} (truncated or overwritten)");
+        byte[]? bytes = null;
+        string actual;
+        if (read)
+        {
+            bytes = File.ReadAllBytes(full);
+            actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        }
+        else
+        {
+            using var stream = File.OpenRead(full);
+            actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+        }
+        var expected = (string?)entry["sha256"] ?? "";
+        if (actual != expected)
+            throw new CheckpointCorruptException($"{full} fails its checksum (SHA-256 {actual[..12]}…, the manifest says {expected[..Math.Min(12, expected.Length)]}…): the file is corrupt");
+        return bytes;
     }
 
     // The manifest's artifact entries, "artifacts/NAME", checked to name a file inside the folder.
