@@ -35,7 +35,7 @@ flock 9
 
 # --- 1. Debian packages -----------------------------------------------------------------------------------------------
 packages=(
-  libopenblas0-pthread                            # a fast BLAS; without it libtorch falls back to reference BLAS
+  libopenblas0-openmp                             # a fast BLAS on libtorch's own OpenMP pool (README "Threads")
   cmake g++ make                                  # the native shim's build
   libjpeg62-turbo-dev libpng-dev                  # image decoding in the shim (src/Native/image.cpp)
   dataset-fashion-mnist fortunes python3-vega-datasets  # data the recipes use

@@ -13,6 +13,7 @@ internal static class Workloads
         ["mlp"] = Mlp,
         ["cnn"] = Cnn,
         ["lstm"] = Lstm,
+        ["gpt"] = Gpt,
     };
 
     // Per-op cost of the smallest op, out of place (allocates a result handle) and in place. The result of the
@@ -88,5 +89,51 @@ internal static class Workloads
         using var x = Torch.Randint(0, 5000, [32, 64]);
         using var y = Torch.Randint(0, 5, [32]);
         Measure.Print("lstm_step", "ms_per_step", Measure.PerStepMs(TrainStep(model, x, y), quick ? 5 : 30, quick ? 3 : 5));
+    }
+
+    // A causal transformer LM at the gpt recipe's default shape (6 pre-norm blocks of width 256, 4 heads, 128 tokens,
+    // batch 16, vocabulary 1024): the workload that is mostly matrix products, so it shows what BLAS threads buy.
+    private sealed class TinyGpt : Module<Tensor, Tensor>
+    {
+        private readonly Embedding _tokens, _positions;
+        private readonly ModuleList<TransformerEncoderLayer> _blocks;
+        private readonly LayerNorm _norm;
+        private readonly Linear _head;
+        private readonly Tensor _causal;
+
+        public TinyGpt(int vocab, int block, int layers, int width)
+        {
+            _tokens = RegisterModule("tokens", new Embedding(vocab, width));
+            _positions = RegisterModule("positions", new Embedding(block, width));
+            _blocks = RegisterModule("blocks", new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, layers).Select(_ =>
+                new TransformerEncoderLayer(width, 4, 4 * width, 0.0, TransformerActivation.Gelu, batchFirst: true, normFirst: true))));
+            _norm = RegisterModule("norm", new LayerNorm(width));
+            _head = RegisterModule("head", new Linear(width, vocab));
+            using var ones = Torch.Ones([block, block], ScalarType.Bool);
+            _causal = ones.Triu(1);  // (T, T), true above the diagonal = blocked
+        }
+
+        public override Tensor Forward(Tensor tokens)  // (B, T) -> (B·T, V)
+        {
+            using var positions = Torch.Arange(tokens.Shape[1]);
+            var x = _tokens.Forward(tokens) + _positions.Forward(positions);  // (B, T, C)
+            foreach (var block in _blocks) x = block.Forward(x, _causal, null);
+            return _head.Forward(_norm.Forward(x)).Flatten(0, 1);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _causal.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    private static void Gpt(bool quick)
+    {
+        Torch.ManualSeed(0);
+        using var model = new TinyGpt(1024, 128, 6, 256);
+        using var x = Torch.Randint(0, 1024, [16, 128]);
+        using var y = Torch.Randint(0, 1024, [16 * 128]);
+        Measure.Print("gpt_step", "ms_per_step", Measure.PerStepMs(TrainStep(model, x, y), quick ? 3 : 10, quick ? 3 : 5));
     }
 }

@@ -91,7 +91,32 @@ def lstm(quick):
     yield "lstm_step", "ms_per_step", per_step_ms(train_step(model, x, y), 5 if quick else 30, 3 if quick else 5)
 
 
-WORKLOADS = {"tiny": tiny_ops, "mlp": mlp, "cnn": cnn, "lstm": lstm}
+class TinyGpt(nn.Module):
+    def __init__(self, vocab, block, layers, width):
+        super().__init__()
+        self.tokens = nn.Embedding(vocab, width)
+        self.positions = nn.Embedding(block, width)
+        self.blocks = nn.ModuleList(nn.TransformerEncoderLayer(width, 4, 4 * width, 0.0, F.gelu, batch_first=True, norm_first=True)
+                                    for _ in range(layers))
+        self.norm = nn.LayerNorm(width)
+        self.head = nn.Linear(width, vocab)
+        self.register_buffer("causal", torch.ones(block, block, dtype=torch.bool).triu(1))
+
+    def forward(self, tokens):
+        x = self.tokens(tokens) + self.positions(torch.arange(tokens.shape[1]))
+        for block in self.blocks:
+            x = block(x, self.causal)
+        return self.head(self.norm(x)).flatten(0, 1)
+
+
+def gpt(quick):
+    torch.manual_seed(0)
+    model = TinyGpt(1024, 128, 6, 256)
+    x, y = torch.randint(0, 1024, (16, 128)), torch.randint(0, 1024, (16 * 128,))
+    yield "gpt_step", "ms_per_step", per_step_ms(train_step(model, x, y), 3 if quick else 10, 3 if quick else 5)
+
+
+WORKLOADS = {"tiny": tiny_ops, "mlp": mlp, "cnn": cnn, "lstm": lstm, "gpt": gpt}
 
 
 def main():

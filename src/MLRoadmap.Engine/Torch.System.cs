@@ -48,7 +48,8 @@ public static partial class Torch
     /// <summary>Cores this process may use (CPU affinity), the default intra-op thread count.</summary>
     public static int AvailableCores => Native.mlr_system_available_cores();
 
-    /// <summary>libtorch's intra-op thread count. Starts at <see cref="AvailableCores"/> (or MLROADMAP_NUM_THREADS).</summary>
+    /// <summary>libtorch's intra-op thread count. Starts at <see cref="AvailableCores"/> (or MLROADMAP_NUM_THREADS).
+    /// Setting it also sets <see cref="BlasThreads"/> by <see cref="BlasPool"/>.</summary>
     public static int NumThreads
     {
         get
@@ -59,8 +60,21 @@ public static partial class Torch
         set => Native.Check(Native.mlr_system_set_num_threads(value));
     }
 
-    /// <summary>Threads of the BLAS library's own pool (OpenBLAS, MKL), or -1 when it has no such control. Set to 1
-    /// at load, libtorch's own pool doing the parallel work (see MLROADMAP_BLAS_THREADS in the README).</summary>
+    /// <summary>Where the BLAS in use runs its threads, which decides how <see cref="NumThreads"/> sets
+    /// <see cref="BlasThreads"/> (README "Threads").</summary>
+    public static BlasPool BlasPool
+    {
+        get
+        {
+            Native.Check(Native.mlr_system_blas_pool(out var pool));
+            return (BlasPool)pool;
+        }
+    }
+
+    /// <summary>Threads of the BLAS library (OpenBLAS, MKL), or -1 when it has no such control. Setting
+    /// <see cref="NumThreads"/> sets it too: the same count when the BLAS shares libtorch's OpenMP pool, 1 when it
+    /// keeps a pool of its own (MLROADMAP_BLAS_THREADS overrides at load). With a shared pool a count above 1 follows
+    /// <see cref="NumThreads"/> at the next matrix product; 1 keeps products on one thread.</summary>
     public static int BlasThreads
     {
         get
@@ -160,3 +174,23 @@ public static partial class Torch
 
 /// <summary>One CUDA device as doctor reports it.</summary>
 public sealed record CudaDeviceInfo(int Index, string Name, int Major, int Minor, long TotalBytes, long FreeBytes);
+
+/// <summary>Where the BLAS library runs its threads (values mirror src/Native/system.cpp's mlr_blas_pool).</summary>
+public enum BlasPool
+{
+    /// <summary>No BLAS with a threading query: the reference BLAS, or none found.</summary>
+    Unknown = 0,
+
+    /// <summary>A single-threaded build (OpenBLAS serial).</summary>
+    None = 1,
+
+    /// <summary>A pool of its own beside libtorch's (OpenBLAS pthread): given one thread, or the two pools spin
+    /// against each other.</summary>
+    Own = 2,
+
+    /// <summary>libtorch's own OpenMP pool (OpenBLAS openmp): the same count as libtorch's, the fastest on CPU.</summary>
+    Shared = 3,
+
+    /// <summary>MKL, whose threads libtorch sets itself.</summary>
+    Mkl = 4,
+}

@@ -27,6 +27,35 @@ namespace {
 thread_local std::string text_a;
 thread_local std::string text_b;
 
+// Where the BLAS runs its threads; the managed BlasPool enum mirrors these values.
+enum mlr_blas_pool : int32_t {
+  mlr_blas_pool_unknown = 0,  // no BLAS with a threading query (the reference BLAS, or none found)
+  mlr_blas_pool_none = 1,     // a single-threaded build (OpenBLAS serial)
+  mlr_blas_pool_own = 2,      // a pool of its own beside libtorch's (OpenBLAS pthread)
+  mlr_blas_pool_shared = 3,   // libtorch's OpenMP pool (OpenBLAS openmp)
+  mlr_blas_pool_mkl = 4,      // MKL, whose threads libtorch sets itself
+};
+
+// OpenBLAS says how it was built: 0 single-threaded, 1 its own pthread pool, 2 OpenMP (libtorch's pool).
+int32_t blas_pool() {
+  using get_fn = int (*)();
+  if (auto f = reinterpret_cast<get_fn>(dlsym(RTLD_DEFAULT, "openblas_get_parallel")); f != nullptr) {
+    switch (f()) {
+      case 0: return mlr_blas_pool_none;
+      case 1: return mlr_blas_pool_own;
+      case 2: return mlr_blas_pool_shared;
+      default: return mlr_blas_pool_unknown;
+    }
+  }
+  if (dlsym(RTLD_DEFAULT, "mkl_set_num_threads") != nullptr) return mlr_blas_pool_mkl;
+  return mlr_blas_pool_unknown;
+}
+
+void openblas_set(int threads) {
+  using set_fn = void (*)(int);
+  if (auto f = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")); f != nullptr) f(threads);
+}
+
 // Which BLAS the process really uses: the shared object mapped into it, not what the build meant to link.
 void find_blas(std::string& name, std::string& path) {
   name = "none found";
@@ -50,7 +79,7 @@ void find_blas(std::string& name, std::string& path) {
     name = "Intel MKL";
   } else if (!path.empty()) {
     // Debian's libblas.so.3 alternative without OpenBLAS behind it is the slow reference implementation.
-    name = path.find("/blas/") != std::string::npos ? "reference BLAS (netlib; install libopenblas0-pthread)"
+    name = path.find("/blas/") != std::string::npos ? "reference BLAS (netlib; install libopenblas0-openmp)"
                                                      : "unknown BLAS";
   }
   if (at::hasMKL() && name == "none found") name = "Intel MKL (linked statically)";
@@ -93,10 +122,19 @@ MLR_API int32_t mlr_system_available_cores() noexcept {
   return n == 0 ? 1 : static_cast<int32_t>(n);
 }
 
+// libtorch's pool and the BLAS's are set together. OpenBLAS built on OpenMP runs its matrix products on libtorch's own
+// OpenMP pool, so it gets the same count. OpenBLAS's pthread build keeps a second pool that spins against libtorch's
+// (on 2 cores an MLP step ran 3x slower, an LSTM step 4.5x), so it gets one thread. Measured on 2 cores (bench/run.sh,
+// ms per step, mlp/cnn/lstm/gpt): OpenMP 2+2: 3.2/49/13/576; pthread 2+1: 5.6/54/15/968; pthread 1+2: 3.6/90/15/646.
 MLR_API mlr_status mlr_system_set_num_threads(int32_t threads) {
   return mlr::guard([&] {
     if (threads < 1) throw mlr::ArgumentError("thread count must be at least 1, got " + std::to_string(threads));
     at::set_num_threads(threads);
+    switch (blas_pool()) {
+      case mlr_blas_pool_shared: openblas_set(threads); break;
+      case mlr_blas_pool_own: openblas_set(1); break;
+      default: break;  // MKL: at::set_num_threads already set it; no control otherwise
+    }
   });
 }
 
@@ -104,14 +142,19 @@ MLR_API mlr_status mlr_system_get_num_threads(int32_t* out) {
   return mlr::guard([&] { *out = at::get_num_threads(); });
 }
 
-// The BLAS library's own thread pool. OpenBLAS's pthread build keeps a pool apart from libtorch's OpenMP one, and with
-// both at the core count they spin against each other: on 2 cores a small MLP step ran 3x slower, an LSTM step 4.5x.
-// -1 from get means the BLAS in use exposes no such control.
+// Where the BLAS runs its threads: an mlr_blas_pool value.
+MLR_API mlr_status mlr_system_blas_pool(int32_t* out) {
+  return mlr::guard([&] { *out = blas_pool(); });
+}
+
+// The BLAS library's thread count. -1 from get means the BLAS in use exposes no such control.
 MLR_API mlr_status mlr_system_get_blas_threads(int32_t* out) {
   return mlr::guard([&] {
     using get_fn = int (*)();
     if (auto f = reinterpret_cast<get_fn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads")); f != nullptr) {
       *out = f();
+      // On OpenMP, OpenBLAS takes OpenMP's count (libtorch's) at its next product unless it was held to 1.
+      if (*out > 1 && blas_pool() == mlr_blas_pool_shared) *out = at::get_num_threads();
     } else if (auto m = reinterpret_cast<get_fn>(dlsym(RTLD_DEFAULT, "mkl_get_max_threads")); m != nullptr) {
       *out = m();
     } else {
@@ -125,7 +168,11 @@ MLR_API mlr_status mlr_system_set_blas_threads(int32_t threads) {
     if (threads < 1) throw mlr::ArgumentError("BLAS thread count must be at least 1, got " + std::to_string(threads));
     using set_fn = void (*)(int);
     if (auto f = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")); f != nullptr) {
+      // OpenBLAS's OpenMP build also sets OpenMP's thread count with it, which is libtorch's: keep libtorch's. (Above 1
+      // it then follows libtorch's count at the next product; 1 keeps products on one thread.)
+      auto intra = at::get_num_threads();
       f(threads);
+      if (blas_pool() == mlr_blas_pool_shared) at::set_num_threads(intra);
     } else if (auto m = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "mkl_set_num_threads")); m != nullptr) {
       m(threads);
     } else {

@@ -12,7 +12,8 @@ internal static class DoctorText
         Line(o, "native library", r.NativeLibrary);
         Line(o, "BLAS", r.Blas.Path.Length > 0 ? $"{r.Blas.Name} ({r.Blas.Path})" : r.Blas.Name);
         Line(o, "threads", $"{r.Threads.IntraOp} intra-op threads, " +
-            $"{(r.Threads.Blas < 0 ? "BLAS threads not controllable" : $"{r.Threads.Blas} BLAS thread(s)")}, {r.Threads.AvailableCores} cores available");
+            $"{(r.Threads.Blas < 0 ? "BLAS threads not controllable" : $"{r.Threads.Blas} BLAS thread(s)")}" +
+            $"{PoolText(r.Threads.Pool)}, {r.Threads.AvailableCores} cores available");
         var build = r.Cuda.BuiltWith ? "native library built with CUDA" : "native library built without CUDA (CPU only)";
         Line(o, "CUDA", $"{build}; {(r.Cuda.Available ? $"{r.Cuda.Devices.Count} device(s) available" : "not available")}");
         foreach (var d in r.Cuda.Devices)
@@ -26,6 +27,13 @@ internal static class DoctorText
         o.WriteLine();
         foreach (var w in r.Warnings) o.WriteLine($"warning: {w}");
     }
+
+    private static string PoolText(BlasPool pool) => pool switch
+    {
+        BlasPool.Shared => " on libtorch's OpenMP pool",
+        BlasPool.Own => " in OpenBLAS's own pool",
+        _ => "",
+    };
 
     private static void Line(TextWriter o, string label, string value) => o.WriteLine($"  {label,-16}{value}");
 

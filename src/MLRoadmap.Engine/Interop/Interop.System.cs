@@ -49,6 +49,9 @@ internal static unsafe partial class Native
     internal static partial int mlr_system_set_flag(int flag, int value);
 
     [LibraryImport(Library)]
+    internal static partial int mlr_system_blas_pool(out int pool);
+
+    [LibraryImport(Library)]
     internal static partial int mlr_system_get_blas_threads(out int threads);
 
     [LibraryImport(Library)]

@@ -113,12 +113,9 @@ internal static class NativeLoader
     }
 
     // Debian's libtorch starts with one intra-op thread; use every core this process may run on, unless told
-    // (MLROADMAP_NUM_THREADS). Then keep BLAS's own pool from competing with libtorch's: OpenBLAS's pthread build runs
-    // a second pool of core-count threads, and the two spinning against each other made training steps 3-4.5x slower
-    // on 2 cores. So BLAS gets one thread, unless MLROADMAP_BLAS_THREADS or OPENBLAS_NUM_THREADS says otherwise: with
-    // several intra-op threads for that reason, and with one because MLROADMAP_NUM_THREADS=1 means one core (a 1-thread
-    // char-lstm run whose OpenBLAS kept its pool used 1.8 cores, its second thread spinning, and two such runs side by
-    // side slowed each other 2-3x).
+    // (MLROADMAP_NUM_THREADS). Setting it also sets the BLAS's threads (see mlr_system_set_num_threads: OpenBLAS on
+    // OpenMP shares libtorch's pool and gets the same count; OpenBLAS's pthread pool gets one thread, because the two
+    // pools spin against each other). MLROADMAP_BLAS_THREADS, or OpenBLAS's own OPENBLAS_NUM_THREADS, overrides that.
     private static unsafe void Initialize(IntPtr library)
     {
         var cores = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "mlr_system_available_cores");
@@ -128,10 +125,9 @@ internal static class NativeLoader
         if (int.TryParse(Environment.GetEnvironmentVariable("MLROADMAP_NUM_THREADS"), out var requested) && requested > 0)
             threads = requested;
         setThreads(threads);
-        if (int.TryParse(Environment.GetEnvironmentVariable("MLROADMAP_BLAS_THREADS"), out var blas) && blas > 0)
-            setBlas(blas);
-        else if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS")))
-            setBlas(1); // fails harmlessly (non-zero status, ignored) when the BLAS has no such control
+        if ((int.TryParse(Environment.GetEnvironmentVariable("MLROADMAP_BLAS_THREADS"), out var blas) ||
+             int.TryParse(Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS"), out blas)) && blas > 0)
+            setBlas(blas); // fails harmlessly (non-zero status, ignored) when the BLAS has no such control
 
         // The CPU caching allocator (src/Native/allocator.cpp), unless MLROADMAP_CPU_CACHE=0.
         var caching = (delegate* unmanaged<int, long, int>)NativeLibrary.GetExport(library, "mlr_allocator_set_cpu_caching");

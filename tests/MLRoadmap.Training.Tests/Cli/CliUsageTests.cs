@@ -12,19 +12,44 @@ public sealed class CliUsageTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Theory]
-    [InlineData("1", null, "1 intra-op threads, 1 BLAS thread(s)")]
-    [InlineData("2", null, "2 intra-op threads, 1 BLAS thread(s)")]
-    [InlineData("1", "2", "1 intra-op threads, 2 BLAS thread(s)")]
-    public void BLAS_gets_one_thread_beside_libtorchs_pool_unless_told(string threads, string? blas, string expected)
+    [InlineData("1", null, 1)]
+    [InlineData("2", null, 2)]
+    [InlineData("2", "1", 1)]
+    public void BLAS_threads_follow_the_intra_op_count_by_how_the_BLAS_keeps_its_threads(string threads, string? blas,
+        int sharedBlas)
     {
-        // MLROADMAP_NUM_THREADS=1 must mean one core: OpenBLAS's own pool would otherwise spin a second thread.
+        // On OpenMP, OpenBLAS uses libtorch's own pool: the same count (1 when told). A pthread OpenBLAS keeps a pool of
+        // its own, which spins against libtorch's: one thread, unless told; MLROADMAP_NUM_THREADS=1 means one core.
         var r = CliProcess.Run("doctor", _dir, environment: new Dictionary<string, string?>
         {
             ["MLROADMAP_NUM_THREADS"] = threads,
             ["MLROADMAP_BLAS_THREADS"] = blas,
             ["OPENBLAS_NUM_THREADS"] = null,
         });
+        var expected = Torch.BlasPool switch
+        {
+            BlasPool.Shared => $"{threads} intra-op threads, {sharedBlas} BLAS thread(s) on libtorch's OpenMP pool",
+            BlasPool.Own => $"{threads} intra-op threads, {blas ?? "1"} BLAS thread(s) in OpenBLAS's own pool",
+            var other => throw new InvalidOperationException($"this test expects OpenBLAS (the bootstrap installs it), not {other}"),
+        };
         Assert.Contains(expected, r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_engine_runs_OpenBLAS_on_libtorchs_OpenMP_pool_or_MKL()
+    {
+        // With Debian's libtorch, scripts/bootstrap.sh installs libopenblas0-openmp and the native build links it ahead
+        // of the system's BLAS alternative, which may still point at the pthread build. The official libtorch has MKL.
+        if (Torch.Blas.Name.StartsWith("OpenBLAS", StringComparison.Ordinal))
+        {
+            Assert.Equal(BlasPool.Shared, Torch.BlasPool);
+            Assert.Contains("USE_OPENMP", Torch.Blas.Name, StringComparison.Ordinal);
+            Assert.Contains("openblas-openmp", Torch.Blas.Path, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(BlasPool.Mkl, Torch.BlasPool);
+        }
     }
 
     [Fact]
