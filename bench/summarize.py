@@ -4,15 +4,16 @@ import statistics
 import sys
 from collections import defaultdict
 
-ORDER = ["tiny_add", "tiny_add_", "mlp_step", "cnn_step", "lstm_step"]
+ORDER = ["tiny_add", "tiny_add_", "mlp_step", "cnn_step", "lstm_step", "gpt_step"]
 LABEL = {
     "tiny_add": "tiny op, out of place (`a + b`, 1 element)",
     "tiny_add_": "tiny op, in place (`a.add_(b)`, 1 element)",
     "mlp_step": "MLP training step (784-512-256-10, batch 128, Adam)",
     "cnn_step": "CNN training step (2 conv + 2 fc, 1x28x28, batch 128, Adam)",
     "lstm_step": "LSTM classifier step (emb 64, LSTM 128, seq 64, batch 32, Adam)",
+    "gpt_step": "GPT step (6 pre-norm blocks, width 256, 4 heads, seq 128, batch 16, vocab 1024, Adam)",
 }
-TARGET = {"tiny_add": 0.5, "tiny_add_": 0.5, "mlp_step": 0.9, "cnn_step": 0.9, "lstm_step": 0.9}
+TARGET = {"tiny_add": 0.5, "tiny_add_": 0.5, "mlp_step": 0.9, "cnn_step": 0.9, "lstm_step": 0.9, "gpt_step": 0.9}
 
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 medians = defaultdict(list)
