@@ -69,6 +69,30 @@ public sealed class Batch : IDisposable
         return new Batch(moved);
     }
 
+    /// <summary>A new batch whose floating-point 4-D tensors (5-D for <see cref="MemoryFormat.ChannelsLast3d"/>), the
+    /// images, are laid out in <paramref name="format"/>; the other tensors are shared. This one is left as it is (the
+    /// caller disposes both).</summary>
+    public Batch To(MemoryFormat format)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        var rank = format == MemoryFormat.ChannelsLast3d ? 5 : 4;
+        var laid = new Tensor[_tensors.Length];
+        try
+        {
+            for (var i = 0; i < laid.Length; i++)
+            {
+                var t = _tensors[i];
+                laid[i] = (t.Dim == rank && t.Dtype.IsFloatingPoint() ? t.Contiguous(format) : t.Alias()).DetachFromDisposeScope();
+            }
+        }
+        catch
+        {
+            foreach (var t in laid) t?.Dispose();
+            throw;
+        }
+        return new Batch(laid);
+    }
+
     /// <summary>A new batch whose tensors are in page-locked host memory (for non-blocking copies to CUDA).</summary>
     public Batch PinMemory()
     {

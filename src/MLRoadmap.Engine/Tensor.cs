@@ -238,10 +238,21 @@ public partial class Tensor : IDisposable
         return new Tensor(r);
     }
 
-    public Tensor Contiguous()
+    /// <summary>This tensor laid out in <paramref name="format"/> (itself, as a new handle, when it already is):
+    /// <see cref="MemoryFormat.ChannelsLast"/> stores a 4-D (N, C, H, W) tensor as NHWC, the layout tensor-core
+    /// convolutions run fastest on; its shape stays (N, C, H, W).</summary>
+    public Tensor Contiguous(MemoryFormat format = MemoryFormat.Contiguous)
     {
-        Native.Check(Native.mlr_tensor_contiguous(Handle, out var r));
+        Native.Check(Native.mlr_tensor_contiguous(Handle, (int)format, out var r));
         return new Tensor(r);
+    }
+
+    /// <summary>Whether the elements are laid out densely in <paramref name="format"/>'s order
+    /// (torch.Tensor.is_contiguous(memory_format=...)).</summary>
+    public bool IsContiguousIn(MemoryFormat format)
+    {
+        Native.Check(Native.mlr_tensor_is_contiguous(Handle, (int)format, out var r));
+        return r != 0;
     }
 
     /// <summary>A copy in page-locked host memory, so <c>To(cuda, nonBlocking: true)</c> overlaps with compute.</summary>

@@ -33,7 +33,7 @@ public sealed partial class Trainer
             foreach (var batch in loader)
             {
                 using var scope = Torch.NewDisposeScope();
-                using var onDevice = Device.Type == DeviceType.CPU ? null : batch.To(Device, nonBlocking: true);
+                using var onDevice = PrepareBatch(batch);
                 Tensor output;
                 using (AutocastScope()) output = module.PredictStep(onDevice ?? batch, i++);
                 outputs.Add(output.To(Device.CPU, copy: true).DetachFromDisposeScope());   // a copy: the output may alias the batch
@@ -95,7 +95,7 @@ public sealed partial class Trainer
                     if (limit is { } l && i >= l) break;
                     using var scope = Torch.NewDisposeScope();
                     _batchSize = batch.Size;
-                    using var onDevice = Device.Type == DeviceType.CPU ? null : batch.To(Device, nonBlocking: true);
+                    using var onDevice = PrepareBatch(batch);
                     using (AutocastScope())
                     {
                         if (stage == RunStage.Testing) module.TestStep(onDevice ?? batch, i);

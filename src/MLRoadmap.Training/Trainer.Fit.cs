@@ -93,22 +93,28 @@ public sealed partial class Trainer : IStepContext
         }
     }
 
-    private bool _previousDeterministic;
+    private (bool Deterministic, bool Tf32Matmul, bool Tf32Cudnn, bool CudnnBenchmark) _previousBackends;
 
     private void Begin(TrainingModule module)
     {
         _module = module;
         module.Trainer = this;
         module.Attach(this);
-        _previousDeterministic = Torch.Backends.DeterministicAlgorithms;
+        // Process-wide switches: set for the run, given back at its end.
+        _previousBackends = (Torch.Backends.DeterministicAlgorithms, Torch.Backends.AllowTF32Matmul,
+            Torch.Backends.AllowTF32Cudnn, Torch.Backends.CudnnBenchmark);
         if (Options.Deterministic) Torch.Backends.DeterministicAlgorithms = true;
+        Torch.Backends.AllowTF32Matmul = Torch.Backends.AllowTF32Cudnn = Options.Tf32;
+        Torch.Backends.CudnnBenchmark = Options.CudnnBenchmark && !Options.Deterministic;
         module.To(Device);
+        if (Options.ChannelsLast) module.To(MemoryFormat.ChannelsLast);
         module.Device = Device;
     }
 
     private void End(TrainingModule module)
     {
-        Torch.Backends.DeterministicAlgorithms = _previousDeterministic;
+        (Torch.Backends.DeterministicAlgorithms, Torch.Backends.AllowTF32Matmul, Torch.Backends.AllowTF32Cudnn,
+            Torch.Backends.CudnnBenchmark) = _previousBackends;
         module.Attach(null);
         module.Trainer = null;
         _module = null;
@@ -208,7 +214,7 @@ public sealed partial class Trainer : IStepContext
     {
         _atBoundary = boundary;
         _batchSize = batch.Size;
-        using var onDevice = Device.Type == DeviceType.CPU ? null : batch.To(Device, nonBlocking: true);
+        using var onDevice = PrepareBatch(batch);
         Tensor? loss;
         using (AutocastScope()) loss = module.TrainingStep(onDevice ?? batch, batchIndex);
         double value;
@@ -227,6 +233,15 @@ public sealed partial class Trainer : IStepContext
         }
         if (boundary) FinishOptimizerStep();
         return value;
+    }
+
+    // The batch as the step sees it: on the run's device (non-blocking from pinned memory), images in channels_last
+    // when asked. Null when the loader's batch is already that; the caller disposes what it gets.
+    private Batch? PrepareBatch(Batch batch)
+    {
+        var moved = Device.Type == DeviceType.CPU ? null : batch.To(Device, nonBlocking: true);
+        if (!Options.ChannelsLast) return moved;
+        using (moved) return (moved ?? batch).To(MemoryFormat.ChannelsLast);
     }
 
     private Autocast? AutocastScope() => Options.Precision switch

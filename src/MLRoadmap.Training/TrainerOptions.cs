@@ -75,6 +75,20 @@ public sealed record TrainerOptions
     /// fails on ops that have none. CPU training is deterministic either way.</summary>
     public bool Deterministic { get; init; }
 
+    /// <summary>On: float32 matrix products and convolutions on CUDA use TF32 tensor cores (Ampere and later: a 10-bit
+    /// mantissa, several times the fp32 rate), as the engine does from load unless MLROADMAP_TF32=0. Off gives IEEE
+    /// float32. No effect on the CPU.</summary>
+    public bool Tf32 { get; init; } = true;
+
+    /// <summary>On: cuDNN times its convolution algorithms once per input shape and keeps the fastest (fixed-shape
+    /// batches gain; every new shape costs a search). Off whenever <see cref="Deterministic"/> is on.</summary>
+    public bool CudnnBenchmark { get; init; } = true;
+
+    /// <summary>On: the model's 4-D weights and each batch's floating-point 4-D tensors (images) are laid out NHWC
+    /// (<see cref="MemoryFormat.ChannelsLast"/>), which cuDNN's bf16/fp16 tensor-core convolutions run fastest on.
+    /// Off by default: on the CPU, and for models that are not convolutional, it only adds copies.</summary>
+    public bool ChannelsLast { get; init; }
+
     /// <summary>Where checkpoints, metrics.csv/jsonl and the summary go; null keeps the run in memory only.</summary>
     public string? RunDirectory { get; init; }
 

@@ -157,8 +157,36 @@ MLR_API mlr_status mlr_tensor_clone(mlr_tensor h, mlr_tensor* out) {
   return mlr::guard([&] { *out = mlr::wrap(mlr::get(h).clone()); });
 }
 
-MLR_API mlr_status mlr_tensor_contiguous(mlr_tensor h, mlr_tensor* out) {
-  return mlr::guard([&] { *out = mlr::wrap(mlr::get(h).contiguous()); });
+namespace {
+
+// format: 0 row-major (NCHW), 1 channels_last (NHWC, 4-D), 2 channels_last_3d (NDHWC, 5-D); the managed MemoryFormat.
+at::MemoryFormat memory_format(int32_t format, const at::Tensor& t) {
+  switch (format) {
+    case 0: return at::MemoryFormat::Contiguous;
+    case 1:
+      if (t.dim() != 4) throw mlr::ArgumentError("channels_last needs a 4-D (N, C, H, W) tensor, got " + std::to_string(t.dim()) + "-D");
+      return at::MemoryFormat::ChannelsLast;
+    case 2:
+      if (t.dim() != 5) throw mlr::ArgumentError("channels_last_3d needs a 5-D (N, C, D, H, W) tensor, got " + std::to_string(t.dim()) + "-D");
+      return at::MemoryFormat::ChannelsLast3d;
+    default: throw mlr::ArgumentError("unknown memory format " + std::to_string(format));
+  }
+}
+
+}  // namespace
+
+MLR_API mlr_status mlr_tensor_contiguous(mlr_tensor h, int32_t format, mlr_tensor* out) {
+  return mlr::guard([&] {
+    const auto& t = mlr::get(h);
+    *out = mlr::wrap(t.contiguous(memory_format(format, t)));
+  });
+}
+
+MLR_API mlr_status mlr_tensor_is_contiguous(mlr_tensor h, int32_t format, int32_t* out) {
+  return mlr::guard([&] {
+    const auto& t = mlr::get(h);
+    *out = t.is_contiguous(memory_format(format, t)) ? 1 : 0;
+  });
 }
 
 // Pinned (page-locked) host memory, so a later non-blocking copy to CUDA can overlap compute. Needs a CUDA build.

@@ -4,8 +4,9 @@ namespace MLRoadmap.Cli.Doctor;
 
 // What `mlroadmap doctor` finds, gathered once and then printed as text or JSON. The records' property names are the
 // JSON keys in snake_case (see DoctorJson), so renaming a property here changes the documented --json output:
-//   torch_version, native_library, blas {name, path, is_reference}, threads {intra_op, blas, available_cores},
-//   cuda {built_with, available, devices [{index, name, capability, total_bytes, free_bytes}]},
+//   torch_version, native_library, blas {name, path, is_reference},
+//   threads {intra_op, blas, blas_pool (shared, own, mkl, none, unknown), available_cores},
+//   cuda {built_with, available, tf32_matmul, tf32_cudnn, devices [{index, name, capability, total_bytes, free_bytes}]},
 //   dotnet, os, kernel, architecture, warnings [string].
 // When the native library can't be loaded, the JSON is instead {error, tried [string]} (see DoctorFailure).
 
@@ -41,11 +42,12 @@ internal sealed record DoctorReport(
             warnings.Add("no BLAS library was found in this process; matrix products may be slow.");
         }
 
-        var threads = new ThreadInfo(Torch.NumThreads, Torch.BlasThreads, Torch.BlasPool, Torch.AvailableCores);
-        if (threads.Pool == BlasPool.Own && threads.IntraOp > 1 && threads.Blas > 1)
+        var pool = Torch.BlasPool;
+        var threads = new ThreadInfo(Torch.NumThreads, Torch.BlasThreads, pool.ToString().ToLowerInvariant(), Torch.AvailableCores);
+        if (pool == BlasPool.Own && threads.IntraOp > 1 && threads.Blas > 1)
             warnings.Add($"{threads.IntraOp} intra-op threads and {threads.Blas} threads of OpenBLAS's own pool compete for " +
                          $"{threads.AvailableCores} cores; set MLROADMAP_BLAS_THREADS=1 (or unset OPENBLAS_NUM_THREADS)");
-        if (threads.Pool == BlasPool.Own)
+        if (pool == BlasPool.Own)
             warnings.Add("OpenBLAS's pthread build keeps a thread pool apart from libtorch's, so matrix products get one " +
                          "thread; OpenBLAS built on OpenMP shares libtorch's pool and trained 1.1-1.8x faster on 2 cores: " +
                          "install libopenblas0-openmp and rebuild the native shim (scripts/bootstrap.sh does both).");
@@ -83,7 +85,7 @@ internal sealed record DoctorReport(
             warnings.Add("the native library was built with CUDA but no CUDA device is visible " +
                          "(driver not loaded, or CUDA_VISIBLE_DEVICES hides them).");
         }
-        return new CudaInfo(builtWith, count > 0, devices);
+        return new CudaInfo(builtWith, count > 0, Torch.Backends.AllowTF32Matmul, Torch.Backends.AllowTF32Cudnn, devices);
     }
 
     // The running kernel's release (uname -r), else the runtime's version number for the OS.
@@ -111,9 +113,9 @@ internal sealed record DoctorReport(
 
 internal sealed record BlasInfo(string Name, string Path, bool IsReference);
 
-internal sealed record ThreadInfo(int IntraOp, int Blas, BlasPool Pool, int AvailableCores);
+internal sealed record ThreadInfo(int IntraOp, int Blas, string BlasPool, int AvailableCores);
 
-internal sealed record CudaInfo(bool BuiltWith, bool Available, IReadOnlyList<CudaDevice> Devices);
+internal sealed record CudaInfo(bool BuiltWith, bool Available, bool Tf32Matmul, bool Tf32Cudnn, IReadOnlyList<CudaDevice> Devices);
 
 internal sealed record CudaDevice(int Index, string Name, string Capability, long TotalBytes, long FreeBytes);
 

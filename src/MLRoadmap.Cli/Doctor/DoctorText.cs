@@ -13,9 +13,10 @@ internal static class DoctorText
         Line(o, "BLAS", r.Blas.Path.Length > 0 ? $"{r.Blas.Name} ({r.Blas.Path})" : r.Blas.Name);
         Line(o, "threads", $"{r.Threads.IntraOp} intra-op threads, " +
             $"{(r.Threads.Blas < 0 ? "BLAS threads not controllable" : $"{r.Threads.Blas} BLAS thread(s)")}" +
-            $"{PoolText(r.Threads.Pool)}, {r.Threads.AvailableCores} cores available");
+            $"{PoolText(r.Threads.BlasPool)}, {r.Threads.AvailableCores} cores available");
         var build = r.Cuda.BuiltWith ? "native library built with CUDA" : "native library built without CUDA (CPU only)";
         Line(o, "CUDA", $"{build}; {(r.Cuda.Available ? $"{r.Cuda.Devices.Count} device(s) available" : "not available")}");
+        Line(o, "TF32", $"matmul {OnOff(r.Cuda.Tf32Matmul)}, convolutions {OnOff(r.Cuda.Tf32Cudnn)} (MLROADMAP_TF32=0 turns both off)");
         foreach (var d in r.Cuda.Devices)
         {
             Line(o, $"  cuda:{d.Index}", $"{d.Name}, capability {d.Capability}, " +
@@ -28,12 +29,14 @@ internal static class DoctorText
         foreach (var w in r.Warnings) o.WriteLine($"warning: {w}");
     }
 
-    private static string PoolText(BlasPool pool) => pool switch
+    private static string PoolText(string pool) => pool switch
     {
-        BlasPool.Shared => " on libtorch's OpenMP pool",
-        BlasPool.Own => " in OpenBLAS's own pool",
+        "shared" => " on libtorch's OpenMP pool",
+        "own" => " in OpenBLAS's own pool",
         _ => "",
     };
+
+    private static string OnOff(bool on) => on ? "on" : "off";
 
     private static void Line(TextWriter o, string label, string value) => o.WriteLine($"  {label,-16}{value}");
 

@@ -64,7 +64,10 @@ internal static unsafe partial class Native
     internal static partial int mlr_tensor_clone(TensorHandle h, out TensorHandle result);
 
     [LibraryImport(Library)]
-    internal static partial int mlr_tensor_contiguous(TensorHandle h, out TensorHandle result);
+    internal static partial int mlr_tensor_contiguous(TensorHandle h, int format, out TensorHandle result);
+
+    [LibraryImport(Library)]
+    internal static partial int mlr_tensor_is_contiguous(TensorHandle h, int format, out int result);
 
     [LibraryImport(Library)]
     internal static partial int mlr_tensor_pin_memory(TensorHandle h, out TensorHandle result);

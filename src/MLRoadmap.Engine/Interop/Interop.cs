@@ -129,6 +129,13 @@ internal static class NativeLoader
              int.TryParse(Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS"), out blas)) && blas > 0)
             setBlas(blas); // fails harmlessly (non-zero status, ignored) when the BLAS has no such control
 
+        // TF32 tensor cores for float32 matmuls and convolutions on CUDA (Ampere and later), unless MLROADMAP_TF32=0.
+        // PyTorch leaves matmul TF32 off by default; TorchSharp users trailed PyTorch until they found the switch.
+        var setFlag = (delegate* unmanaged<int, int, int>)NativeLibrary.GetExport(library, "mlr_system_set_flag");
+        var tf32 = Environment.GetEnvironmentVariable("MLROADMAP_TF32") == "0" ? 0 : 1;
+        setFlag(1, tf32);
+        setFlag(2, tf32);
+
         // The CPU caching allocator (src/Native/allocator.cpp), unless MLROADMAP_CPU_CACHE=0.
         var caching = (delegate* unmanaged<int, long, int>)NativeLibrary.GetExport(library, "mlr_allocator_set_cpu_caching");
         var limit = long.TryParse(Environment.GetEnvironmentVariable("MLROADMAP_CPU_CACHE_MB"), out var mb) && mb >= 0
@@ -137,10 +144,6 @@ internal static class NativeLoader
         caching(Environment.GetEnvironmentVariable("MLROADMAP_CPU_CACHE") == "0" ? 0 : 1, limit);
 
         // The fused CPU LSTM (src/Native/nn_lstm_cpu.cpp, backend flag 5), unless MLROADMAP_FUSED_LSTM=0.
-        if (Environment.GetEnvironmentVariable("MLROADMAP_FUSED_LSTM") == "0")
-        {
-            var setFlag = (delegate* unmanaged<int, int, int>)NativeLibrary.GetExport(library, "mlr_system_set_flag");
-            setFlag(5, 0);
-        }
+        if (Environment.GetEnvironmentVariable("MLROADMAP_FUSED_LSTM") == "0") setFlag(5, 0);
     }
 }

@@ -210,6 +210,24 @@ public abstract partial class Module : IDisposable
         return To(device, dtype);
     }
 
+    /// <summary>Lays out every 4-D parameter, gradient and buffer (5-D for <see cref="MemoryFormat.ChannelsLast3d"/>)
+    /// in <paramref name="format"/>, as torch.nn.Module.to(memory_format=...): convolution weights in channels_last let
+    /// cuDNN skip the layout changes around each NHWC convolution. Feed it channels_last inputs as well. In place,
+    /// like <see cref="To(Device, ScalarType?)"/>; other tensors are left as they are.</summary>
+    public Module To(MemoryFormat format)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var rank = format == MemoryFormat.ChannelsLast3d ? 5 : 4;
+        foreach (var p in Parameters())
+        {
+            Relayout(p, format, rank);
+            using var grad = p.Grad?.DetachFromDisposeScope();
+            if (grad is not null) Relayout(grad, format, rank);
+        }
+        foreach (var b in Buffers()) Relayout(b, format, rank);
+        return this;
+    }
+
     public Module Cuda(int index = 0) => To(Device.CUDA(index));
 
     public Module Cpu() => To(Device.CPU);
@@ -227,6 +245,15 @@ public abstract partial class Module : IDisposable
         if (t.Device == device && t.Dtype == target) return;
         using var moved = t.To(device, target).DetachFromDisposeScope();
         t.SetData(moved);
+    }
+
+    private static void Relayout(Tensor t, MemoryFormat format, int rank)
+    {
+        // Back to row-major converts what channels_last did (4-D and 5-D alike).
+        if (format == MemoryFormat.Contiguous ? t.Dim is not (4 or 5) : t.Dim != rank) return;
+        if (t.IsContiguousIn(format)) return;
+        using var laid = t.Contiguous(format).DetachFromDisposeScope();
+        t.SetData(laid);
     }
 
     // ---- lifetime --------------------------------------------------------------------------------------------

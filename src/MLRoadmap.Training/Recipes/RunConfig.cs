@@ -59,6 +59,15 @@ public sealed record TrainerSettings
     [Setting("false: libtorch may pick faster non-deterministic CUDA kernels; CPU runs are deterministic either way")]
     public bool Deterministic { get; init; }
 
+    [Setting("true: fp32 matmuls and convolutions on CUDA use TF32 tensor cores, several times faster at a 10-bit mantissa; false is IEEE fp32")]
+    public bool Tf32 { get; init; } = true;
+
+    [Setting("true: cuDNN times conv algorithms once per input shape and keeps the fastest (off when deterministic)")]
+    public bool CudnnBenchmark { get; init; } = true;
+
+    [Setting("false: NHWC weights and images only pay on CUDA convnets in bf16/fp16; true there")]
+    public bool ChannelsLast { get; init; }
+
     [Setting("a metrics row every 50 steps keeps metrics files small and still shows the curve", Min = 1)]
     public int LogEveryNSteps { get; init; } = 50;
 

@@ -48,6 +48,35 @@ public class ModuleTests
     }
 
     [Fact]
+    public void To_channels_last_relays_4D_weights_in_place_and_computes_the_same()
+    {
+        using var scope = Torch.NewDisposeScope();
+        using var net = new Sequential(new Conv2d(3, 8, 3, padding: 1), new BatchNorm2d(8), new ReLU(), new Flatten(), new Linear(8 * 5 * 5, 4));
+        var conv = (Conv2d)net[0];
+        var weight = conv.Weight;
+        var x = Torch.Randn([2, 3, 5, 5]);
+        net.Forward(x).Sum().Backward();
+        var expected = net.Forward(x);
+
+        net.To(MemoryFormat.ChannelsLast);
+
+        Assert.Same(weight, conv.Weight);
+        Assert.True(weight.IsContiguousIn(MemoryFormat.ChannelsLast) && !weight.IsContiguous);
+        Assert.True(weight.Grad!.IsContiguousIn(MemoryFormat.ChannelsLast));
+        Assert.Equal([8, 3, 3, 3], weight.Shape);
+        Assert.True(weight.RequiresGrad && weight.IsLeaf);
+        Assert.True(((Linear)net[4]).Weight.IsContiguous);   // 2-D: left as it was
+        var nhwc = net.Forward(x.Contiguous(MemoryFormat.ChannelsLast));
+        Compare.Close(nhwc, expected, 1e-5, 1e-5, "channels_last forward");
+
+        net.To(MemoryFormat.Contiguous);
+        Assert.Same(weight, conv.Weight);
+        Assert.True(weight.IsContiguous);
+        Assert.Throws<TorchArgumentException>(() => Torch.Randn([2, 3]).Contiguous(MemoryFormat.ChannelsLast));
+        Assert.Throws<TorchArgumentException>(() => x.Contiguous(MemoryFormat.ChannelsLast3d));
+    }
+
+    [Fact]
     public void Frozen_parameters_get_no_gradients()
     {
         using var scope = Torch.NewDisposeScope();

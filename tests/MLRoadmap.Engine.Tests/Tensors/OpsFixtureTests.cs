@@ -103,6 +103,19 @@ public class OpsFixtureTests
         ["squeeze_all"] = x => [x[0].Squeeze()],
         ["squeeze_dim2"] = x => [x[0].Squeeze(2)],
         ["unsqueeze_neg1"] = x => [x[0].Unsqueeze(-1)],
+        ["channels_last_strides"] = x => [Torch.Tensor(x[0].Contiguous(MemoryFormat.ChannelsLast).Stride)],
+        ["channels_last_3d_strides"] = x => [Torch.Tensor(x[0].Contiguous(MemoryFormat.ChannelsLast3d).Stride)],
+        ["channels_last_is_contiguous"] = x =>
+        {
+            var nhwc = x[0].Contiguous(MemoryFormat.ChannelsLast);
+            return [Torch.Tensor(new[] { x[0].IsContiguousIn(MemoryFormat.ChannelsLast), nhwc.IsContiguousIn(MemoryFormat.ChannelsLast),
+                nhwc.IsContiguous, nhwc.Contiguous().IsContiguousIn(MemoryFormat.ChannelsLast) })];
+        },
+        ["channels_last_conv2d"] = x =>
+        {
+            var y = MLRoadmap.NN.Functional.Conv2d(x[0].Contiguous(MemoryFormat.ChannelsLast), x[1].Contiguous(MemoryFormat.ChannelsLast), x[2], padding: 1);
+            return [y, Torch.Tensor(new[] { y.IsContiguousIn(MemoryFormat.ChannelsLast) }).Squeeze(0)];
+        },
         ["expand"] = x => [x[0].Expand(2, 3, 4)],
         ["expand_minus1"] = x => [x[0].Expand(-1, 4)],
         ["repeat"] = x => [x[0].Repeat(2, 1, 3)],

@@ -35,6 +35,15 @@ public sealed class CliUsageTests : IDisposable
         Assert.Contains(expected, r.Stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, "matmul on, convolutions on")]
+    [InlineData("0", "matmul off, convolutions off")]
+    public void TF32_is_on_from_load_unless_MLROADMAP_TF32_is_0(string? tf32, string expected)
+    {
+        var r = CliProcess.Run("doctor", _dir, environment: new Dictionary<string, string?> { ["MLROADMAP_TF32"] = tf32 });
+        Assert.Contains(r.Stdout.Split('\n'), l => l.Contains("TF32", StringComparison.Ordinal) && l.Contains(expected, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void The_engine_runs_OpenBLAS_on_libtorchs_OpenMP_pool_or_MKL()
     {
