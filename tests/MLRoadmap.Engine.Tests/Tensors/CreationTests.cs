@@ -109,7 +109,7 @@ public class CreationTests
         Assert.Equal(new[] { 1.7, -1.7 }, x.ToArray<double>().Select(v => Math.Round(v, 5)));
     }
 
-    [Fact]
+    [NoCudaFact]
     public void Cuda_without_a_gpu_is_a_clear_error_and_auto_falls_back_to_cpu()
     {
         using var scope = Torch.NewDisposeScope();
