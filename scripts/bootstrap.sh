@@ -6,6 +6,7 @@
 # Silent when everything is fresh; short progress lines on stderr otherwise.
 #
 # scripts/bootstrap.sh --packages-only stops after step 1 (the Dockerfiles use it to keep apt in its own layer).
+# scripts/bootstrap.sh --native-only does step 2 alone (a host without apt or .NET: scripts/host-kit.sh).
 #
 # Run it (scripts/bootstrap.sh) or source it (. scripts/bootstrap.sh): sourced, it runs in a child bash, so its shell
 # options never leak into yours, and then exports MLROADMAP_NATIVE=<repo>/artifacts/native/libmlroadmap_native.so.
@@ -33,6 +34,9 @@ mkdir -p "$repo/artifacts"
 exec 9>"$repo/artifacts/.bootstrap.lock"
 flock 9
 
+native_only=0
+if [[ "${1:-}" == "--native-only" ]]; then native_only=1; fi
+
 # --- 1. Debian packages -----------------------------------------------------------------------------------------------
 packages=(
   libopenblas0-openmp                             # a fast BLAS on libtorch's own OpenMP pool (README "Threads")
@@ -50,7 +54,7 @@ missing=()
 for pkg in "${packages[@]}"; do
   if [[ "$installed" != *" $pkg "* ]]; then missing+=("$pkg"); fi
 done
-if ((${#missing[@]} > 0)); then
+if ((${#missing[@]} > 0 && !native_only)); then
   say "installing apt packages: ${missing[*]}"
   sudo=()
   if [[ "$(id -u)" != 0 ]]; then
@@ -92,6 +96,8 @@ if ! cmake --build "$native_dir" -j"$(nproc)" >"$build_log" 2>&1; then
   exit 1
 fi
 if grep -qE 'Building|Linking' "$build_log"; then say "built native shim: $native_dir/libmlroadmap_native.so"; fi
+
+if ((native_only)); then exit 0; fi
 
 # --- 3. .NET build ----------------------------------------------------------------------------------------------------
 if ! command -v dotnet >/dev/null; then
