@@ -193,14 +193,7 @@ public abstract partial class Module : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (dtype is { } d && !d.IsFloatingPoint() && d is not (ScalarType.ComplexFloat32 or ScalarType.ComplexFloat64))
             throw new ArgumentException($"Module.To only converts to floating-point or complex dtypes, not {d.TorchName()}", nameof(dtype));
-        foreach (var p in Parameters())
-        {
-            Convert(p, device, dtype);
-            using var grad = p.Grad?.DetachFromDisposeScope();
-            if (grad is not null) Convert(grad, device, dtype);
-        }
-        foreach (var b in Buffers()) Convert(b, device, dtype);
-        return this;
+        return ForEachTensor(t => Convert(t, device, dtype));
     }
 
     /// <summary>Converts the floating-point parameters and buffers to <paramref name="dtype"/>, on their current device.</summary>
@@ -218,13 +211,19 @@ public abstract partial class Module : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var rank = format == MemoryFormat.ChannelsLast3d ? 5 : 4;
+        return ForEachTensor(t => Relayout(t, format, rank));
+    }
+
+    // Every parameter, its gradient, and every buffer, each converted in place.
+    private Module ForEachTensor(Action<Tensor> convert)
+    {
         foreach (var p in Parameters())
         {
-            Relayout(p, format, rank);
+            convert(p);
             using var grad = p.Grad?.DetachFromDisposeScope();
-            if (grad is not null) Relayout(grad, format, rank);
+            if (grad is not null) convert(grad);
         }
-        foreach (var b in Buffers()) Relayout(b, format, rank);
+        foreach (var b in Buffers()) convert(b);
         return this;
     }
 
