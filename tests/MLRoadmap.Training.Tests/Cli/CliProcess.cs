@@ -8,9 +8,10 @@ namespace MLRoadmap.Tests.Cli;
 /// project by its project reference) as a process, the way a user does.</summary>
 public static class CliProcess
 {
-    /// <summary>The CLI of the same configuration (release/debug) as this test assembly.</summary>
+    /// <summary>The CLI of the same configuration (release/debug) as this test assembly: the folder of the assembly
+    /// itself, which is not the process's base folder under xunit's console runner (scripts/host-kit.sh).</summary>
     public static string Dll { get; } = Path.Combine(Repo.Root, "artifacts", "bin", "MLRoadmap.Cli",
-        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name, "mlroadmap.dll");
+        new DirectoryInfo(Path.GetDirectoryName(typeof(CliProcess).Assembly.Location)!).Name, "mlroadmap.dll");
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
