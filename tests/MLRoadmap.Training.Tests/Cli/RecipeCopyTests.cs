@@ -1,3 +1,4 @@
+using MLRoadmap.Tests.Support;
 namespace MLRoadmap.Tests.Cli;
 
 /// <summary>
@@ -28,7 +29,7 @@ public sealed class RecipeCopyTests : IDisposable
 
     private string CopyFashionMlp(string name) => CopyRecipe("fashion-mlp", "FashionMlp", "FashionMlpRecipe.cs", name);
 
-    [Theory]
+    [SdkTheory]
     [InlineData("fashion-mlp", "FashionMlp", "FashionMlpRecipe.cs", "--set data.limit=2000 --epochs 1")]
     [InlineData("fashion-cnn", "FashionCnn", "FashionCnnRecipe.cs", "--set data.limit=256 --set model.width=4 --epochs 1")]   // the top README's example
     public void A_copied_recipe_outside_the_checkout_builds_trains_and_evaluates(string recipe, string assembly, string recipeFile, string options)
@@ -47,7 +48,7 @@ public sealed class RecipeCopyTests : IDisposable
         Assert.Contains("test_acc", eval.Stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SdkFact]
     public void A_copy_that_does_not_compile_reports_the_compiler_error()
     {
         var project = CopyFashionMlp("broken");

@@ -37,3 +37,42 @@ public sealed class NoCudaFactAttribute : FactAttribute
         if (Torch.Cuda.IsAvailable) Skip = "checks behaviour without a CUDA device, and this machine has one";
     }
 }
+
+/// <summary>Whether the .NET SDK is here (dotnet --list-sdks names one). A host that runs the suite from
+/// scripts/host-kit.sh has only the runtime, so tests that build a project skip there.</summary>
+public static class DotnetSdk
+{
+    private static readonly Lazy<string?> Missing = new(() =>
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "--list-sdks")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            var sdks = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return p.ExitCode == 0 && sdks.Trim().Length > 0 ? null : "needs the .NET SDK to build a project; this host has only the runtime";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "needs the .NET SDK to build a project; dotnet is not on PATH";
+        }
+    });
+
+    /// <summary>Why an SDK test is skipped here, or null when the SDK is present.</summary>
+    public static string? SkipReason => Missing.Value;
+}
+
+/// <summary>A fact that builds a project with the .NET SDK; skipped where only the runtime is.</summary>
+public sealed class SdkFactAttribute : FactAttribute
+{
+    public SdkFactAttribute() => Skip = DotnetSdk.SkipReason;
+}
+
+/// <summary>A theory that builds a project with the .NET SDK; skipped where only the runtime is.</summary>
+public sealed class SdkTheoryAttribute : TheoryAttribute
+{
+    public SdkTheoryAttribute() => Skip = DotnetSdk.SkipReason;
+}
