@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLRoadmap.Data;
+using MLRoadmap.Data.Transforms;
 using MLRoadmap.Training;
 using MLRoadmap.Training.Recipes;
 
@@ -93,8 +94,10 @@ public abstract class LanguageModelRecipe<TConfig, TModel> : Recipe<TConfig>, IL
             // Read after the boundary, as the corpus has it: every character of the split is then predicted once.
             var ids = p.Vocabulary.Encode(p.Corpus.Boundary + string.Concat(items));
             var stateful = CarriesState(config);
+            var crop = shuffle && !stateful && config.Data.RandomOffsets;
             var set = data.Own(stateful ? TokenChunks.Streams(ids, config.Data.SeqLen, config.Data.BatchSize)
                 : !shuffle && config.Data.EvalStride is { } stride ? TokenChunks.Windows(ids, config.Data.SeqLen, Math.Min(stride, config.Data.SeqLen))
+                : crop ? TokenChunks.Spans(ids, config.Data.SeqLen)
                 : TokenChunks.Create(ids, config.Data.SeqLen));
             return new DataLoader(set, new DataLoaderOptions
             {
@@ -103,6 +106,7 @@ public abstract class LanguageModelRecipe<TConfig, TModel> : Recipe<TConfig>, IL
                 Seed = config.Seed,
                 Workers = config.Data.Workers,
                 PinMemory = !config.Trainer.Device.StartsWith("cpu", StringComparison.Ordinal),
+                Transform = crop ? new RandomSequenceCrop(config.Data.SeqLen) : null,
             });
         }
     }

@@ -32,6 +32,9 @@ public sealed record LmData : DataSettings
     [Setting("128 tokens of context per chunk (truncated backpropagation through time): several lines of a fortune; longer chunks cost the same per token but give fewer steps", Min = 2, Max = 65536)]
     public int SeqLen { get; init; } = 128;
 
+    [Setting("false: training chunks are the text cut every seq_len tokens, the same cut every epoch; true cuts each chunk at a random offset drawn afresh every epoch, so a model of fixed context never meets a token twice at the same place with the same context before it (a model that carries its state across batches ignores it)")]
+    public bool RandomOffsets { get; init; }
+
     [Setting("null: validation and test read the text in chunks of seq_len, each from no context; a number S below seq_len slides a window of seq_len by S tokens and scores only each window's last S, so every token past the first chunk is predicted with at least seq_len − S tokens before it (for a model of fixed context; a model that carries its state across batches ignores it)", Min = 1, Max = 65536)]
     public int? EvalStride { get; init; }
 

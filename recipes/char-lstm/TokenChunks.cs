@@ -30,6 +30,21 @@ public static class TokenChunks
     }
 
     /// <summary>
+    /// Spans of 2T − 1 tokens: row i reads from i·T on, so a window of T at offset o ∈ [0, T) predicts tokens
+    /// i·T + o + 1 … i·T + o + T. With o uniform, each token falls in one window per epoch on average (in row i's with
+    /// probability (k + 1)/T, in row i − 1's with (T − 1 − k)/T, k being its place in its chunk), and every chunking
+    /// of the stream is served, not just one.
+    /// </summary>
+    public static TensorDataset Spans(IReadOnlyList<int> ids, int seqLen)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentOutOfRangeException.ThrowIfLessThan(seqLen, 1);
+        var predicted = Predicted(ids);
+        var chunks = (predicted + seqLen - 1) / seqLen;
+        return Rows(ids, 2 * seqLen - 1, chunks, row => (row * seqLen, predicted));
+    }
+
+    /// <summary>
     /// <paramref name="streams"/> contiguous streams of ⌈(N−1)/B⌉ predicted tokens each (the last ones shorter, or
     /// empty, when the text is short), chunked by <paramref name="seqLen"/>, laid out chunk-major: row i·B + b is chunk
     /// i of stream b. Read in order in batches of B rows, batch i continues each row of batch i−1.

@@ -74,6 +74,44 @@ public class TransformTests
     }
 
     [Fact]
+    public void RandomSequenceCrop_cuts_one_window_per_row_from_every_tensor_at_offsets_drawn_from_the_batch_stream()
+    {
+        // Rows of 10 steps; tensor 0 holds step numbers offset by 100 × row, tensor 1 the same + 1, tensor 2 (B, L, 2)
+        // features: the same window must come out of all three.
+        const int B = 5, L = 10, T = 4;
+        using var batch = new Batch(
+            Torch.Tensor([.. Enumerable.Range(0, B * L).Select(i => (long)(100 * (i / L) + i % L))], [B, L]),
+            Torch.Tensor([.. Enumerable.Range(0, B * L).Select(i => (long)(100 * (i / L) + i % L + 1))], [B, L]),
+            Torch.Tensor([.. Enumerable.Range(0, B * L * 2).Select(i => (float)(i / 2 % L) + (i % 2) / 2f)], [B, L, 2]));
+        new RandomSequenceCrop(T).Apply(batch, new DataRandom(4, 1, 7));
+        var draws = new DataRandom(4, 1, 7);
+        var input = batch[0].ToArray<long>();
+        var target = batch[1].ToArray<long>();
+        var features = batch[2].ToArray<float>();
+        Assert.Equal([B, (long)T], batch[0].Shape);
+        Assert.Equal([B, (long)T, 2], batch[2].Shape);
+        for (var b = 0; b < B; b++)
+        {
+            var o = draws.NextInt(L - T + 1);
+            for (var j = 0; j < T; j++)
+            {
+                Assert.Equal(100 * b + o + j, input[b * T + j]);
+                Assert.Equal(100 * b + o + j + 1, target[b * T + j]);
+                Assert.Equal(o + j, features[(b * T + j) * 2]);
+                Assert.Equal(o + j + 0.5f, features[(b * T + j) * 2 + 1]);
+            }
+        }
+
+        string Message(Batch x) => Assert.Throws<ArgumentException>(() => new RandomSequenceCrop(T).Apply(x, new DataRandom(0, 0, 0))).Message;
+        using (var flat = new Batch(Torch.Zeros([3], ScalarType.Int64)))
+            Assert.Contains("RandomSequenceCrop works on sequences (B, L, ...), but the batch's tensor 0 has shape [3]", Message(flat), StringComparison.Ordinal);
+        using (var ragged = new Batch(Torch.Zeros([3, 8], ScalarType.Int64), Torch.Zeros([3, 7], ScalarType.Int64)))
+            Assert.Contains("the batch's tensor 1 is 7 steps long and tensor 0 is 8", Message(ragged), StringComparison.Ordinal);
+        using (var shorter = new Batch(Torch.Zeros([3, 3], ScalarType.Int64)))
+            Assert.Contains("RandomSequenceCrop of 4 steps is longer than the batch's sequences (3 steps)", Message(shorter), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Transforms_name_what_is_wrong_with_their_input()
     {
         using var flat = Images(ScalarType.Float32, 4, 3, 8);

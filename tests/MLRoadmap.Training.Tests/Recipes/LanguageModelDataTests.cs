@@ -1,3 +1,6 @@
+using Batch = MLRoadmap.Data.Batch;
+using DataRandom = MLRoadmap.Data.DataRandom;
+using RandomSequenceCrop = MLRoadmap.Data.Transforms.RandomSequenceCrop;
 using MLRoadmap.Recipes.CharLstm;
 using MLRoadmap.Training.Recipes;
 using F = MLRoadmap.NN.Functional;
@@ -91,6 +94,51 @@ public sealed class LanguageModelDataTests : IDisposable
         Assert.Equal([6L, 7, 8, 9, 10, 11, -100, -100], set.Tensors[1].ToArray<long>());
         Assert.Equal([2L, 4], set.Tensors[0].Shape);
         Assert.Throws<InvalidDataException>(() => TokenChunks.Create([3], 4));
+    }
+
+    [Fact]
+    public void Random_offsets_serve_every_chunking_and_predict_each_token_once_per_epoch_on_average()
+    {
+        // 11 tokens, 10 predicted, T = 4: 3 spans of 2T − 1 = 7 tokens from 0, 4 and 8, padded past the text.
+        int[] ids = [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
+        using var set = TokenChunks.Spans(ids, seqLen: 4);
+        Assert.Equal([3L, 7], set.Tensors[0].Shape);
+        Assert.Equal([20L, 21, 22, 23, 24, 25, 26, 24, 25, 26, 27, 28, 29, 0, 28, 29, 0, 0, 0, 0, 0], set.Tensors[0].ToArray<long>());
+        Assert.Equal([21L, 22, 23, 24, 25, 26, 27, 25, 26, 27, 28, 29, 30, -100, 29, 30, -100, -100, -100, -100, -100],
+            set.Tensors[1].ToArray<long>());
+
+        // Cropped as the gpt's loader does, over many epochs: every window is a run of T consecutive tokens with its
+        // targets one on, all T offsets occur, and the tokens past the first chunk are each predicted once an epoch on
+        // average (the first chunk's k-th token (k + 1)/T times).
+        var crop = new RandomSequenceCrop(4);
+        var counts = new double[ids.Length];
+        var offsets = new HashSet<long>();
+        const int Epochs = 4000;
+        for (var epoch = 0; epoch < Epochs; epoch++)
+        {
+            using var batch = new Batch(set.Tensors[0].Clone(), set.Tensors[1].Clone());
+            crop.Apply(batch, new DataRandom(9, epoch, 0));
+            Assert.Equal([3L, 4], batch.Input.Shape);
+            var input = batch.Input.ToArray<long>();
+            var target = batch.Target.ToArray<long>();
+            for (var r = 0; r < 3; r++)
+            {
+                if (input[r * 4] != 0) offsets.Add(input[r * 4] - 20 - 4 * r);
+                for (var j = 0; j < 4; j++)
+                {
+                    if (target[r * 4 + j] == -100) continue;
+                    Assert.Equal(input[r * 4 + j] + 1, target[r * 4 + j]);
+                    counts[target[r * 4 + j] - 20]++;
+                }
+            }
+        }
+        Assert.Equal([0L, 1, 2, 3], offsets.Order());
+        Assert.Equal(0, counts[0]);
+        for (var k = 1; k < ids.Length; k++)
+        {
+            var expected = k <= 4 ? k / 4.0 : 1.0;
+            Assert.InRange(counts[k] / Epochs, expected - 0.04, expected + 0.04);
+        }
     }
 
     [Fact]
