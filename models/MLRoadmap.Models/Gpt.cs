@@ -49,6 +49,42 @@ public sealed record GptConfig : ModelOptions
     }
 }
 
+/// <summary>
+/// The keys and values every block has computed for the tokens read so far, (B, nh, BlockSize, hs) per layer,
+/// allocated on the first write, filled from the front. Owns its tensors: <see cref="Dispose"/> frees them at once.
+/// </summary>
+internal sealed class GptKvCache(int layers, long capacity) : IDisposable
+{
+    private readonly Tensor?[] _keys = new Tensor?[layers];
+    private readonly Tensor?[] _values = new Tensor?[layers];
+
+    /// <summary>Tokens whose keys and values are held (the next token's position).</summary>
+    public long Length { get; set; }
+
+    /// <summary>Writes <paramref name="k"/> and <paramref name="v"/> (B, nh, T, hs) at positions Length … Length + T − 1
+    /// of <paramref name="layer"/> and returns views of positions 0 … Length + T − 1, in the current scope.</summary>
+    public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
+    {
+        var t = k.Size(2);
+        var keys = _keys[layer] ??= Slots(k);
+        var values = _values[layer] ??= Slots(v);
+        if (Length + t > keys.Size(2))
+            throw new InvalidOperationException($"the KV cache holds {keys.Size(2)} positions; {Length} + {t} do not fit");
+        keys.Narrow(2, Length, t).Copy_(k);
+        values.Narrow(2, Length, t).Copy_(v);
+        return (keys.Narrow(2, 0, Length + t), values.Narrow(2, 0, Length + t));
+    }
+
+    private Tensor Slots(Tensor like) =>
+        Torch.Empty([like.Size(0), like.Size(1), capacity, like.Size(3)], like.Dtype, like.Device).DetachFromDisposeScope();
+
+    public void Dispose()
+    {
+        foreach (var t in _keys) t?.Dispose();
+        foreach (var t in _values) t?.Dispose();
+    }
+}
+
 /// <summary>Masked multi-head self-attention: each position attends to itself and the positions before it. One
 /// fused projection makes queries, keys and values (<c>c_attn</c>, (C, 3C)); <c>c_proj</c> mixes the heads back.</summary>
 public sealed class CausalSelfAttention : Module<Tensor, Tensor>
@@ -70,7 +106,12 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
     public Linear CProj { get; }
     public Dropout ResidDropout { get; }
 
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => Forward(input, null, 0);
+
+    /// <summary>With a <paramref name="cache"/>, the keys and values of <paramref name="input"/>'s positions are
+    /// written into layer <paramref name="layer"/>'s slots after the ones already there, and the queries attend to all
+    /// of them: the prompt at once (causally), then one new token a step.</summary>
+    internal Tensor Forward(Tensor input, GptKvCache? cache, int layer)
     {
         ArgumentNullException.ThrowIfNull(input);
         using var scope = Torch.NewDisposeScope();
@@ -79,7 +120,11 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
         var q = qkv[0].View(b, t, _nHead, c / _nHead).Transpose(1, 2);             // (B, nh, T, hs)
         var k = qkv[1].View(b, t, _nHead, c / _nHead).Transpose(1, 2);             // (B, nh, T, hs)
         var v = qkv[2].View(b, t, _nHead, c / _nHead).Transpose(1, 2);             // (B, nh, T, hs)
-        var y = F.ScaledDotProductAttention(q, k, v, dropoutP: IsTraining ? _dropout : 0.0, isCausal: true); // (B, nh, T, hs)
+        // A single new query sees every cached key, so it needs no mask; libtorch's is_causal would align the mask
+        // top-left and let it see key 0 only.
+        var causal = cache is null || cache.Length == 0;
+        if (cache is not null) (k, v) = cache.Append(layer, k, v);                 // (B, nh, past + T, hs)
+        var y = F.ScaledDotProductAttention(q, k, v, dropoutP: IsTraining ? _dropout : 0.0, isCausal: causal); // (B, nh, T, hs)
         y = y.Transpose(1, 2).Contiguous().View(b, t, c);                          // (B, T, C): heads side by side
         return ResidDropout.Forward(CProj.Forward(y)).MoveToOuterScope();          // (B, T, C)
     }
@@ -128,10 +173,12 @@ public sealed class GptBlock : Module<Tensor, Tensor>
     public LayerNorm Ln2 { get; }
     public GptMlp Mlp { get; }
 
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => Forward(input, null, 0);
+
+    internal Tensor Forward(Tensor input, GptKvCache? cache, int layer)
     {
         using var scope = Torch.NewDisposeScope();
-        var x = input + Attn.Forward(Ln1.Forward(input));                          // (B, T, C)
+        var x = input + Attn.Forward(Ln1.Forward(input), cache, layer);            // (B, T, C)
         x = x + Mlp.Forward(Ln2.Forward(x));                                       // (B, T, C)
         return x.MoveToOuterScope();
     }
@@ -220,21 +267,24 @@ public sealed class Gpt : Module<Tensor, Tensor>
         return F.CrossEntropy(flat, targets.Reshape(-1), ignoreIndex: ignoreIndex).MoveToOuterScope();
     }
 
-    // (B, T) ids → the final layer norm's output (B, T, C).
-    private Tensor Hidden(Tensor idx)
+    // (B, T) ids → the final layer norm's output (B, T, C). With a cache, the ids continue the ones it holds: their
+    // positions start at its length, and their keys and values are added to it.
+    private Tensor Hidden(Tensor idx, GptKvCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(idx);
         if (idx.Dim != 2 || idx.Dtype is not (ScalarType.Int64 or ScalarType.Int32))
             throw new ArgumentException($"Gpt expects token ids of shape (B, T) and dtype int64, got {idx.Dtype.TorchName()} " +
                                         $"[{string.Join(", ", idx.Shape)}]", nameof(idx));
         var t = idx.Size(1);
-        if (t < 1 || t > Config.BlockSize)
-            throw new ArgumentException($"Gpt cannot read a sequence of length {t}: the block size is {Config.BlockSize} " +
+        var past = cache?.Length ?? 0;
+        if (t < 1 || past + t > Config.BlockSize)
+            throw new ArgumentException($"Gpt cannot read a sequence of length {past + t}: the block size is {Config.BlockSize} " +
                                         "(crop the context to the last BlockSize tokens)", nameof(idx));
         using var scope = Torch.NewDisposeScope();
-        var pos = Torch.Arange(t, ScalarType.Int64, idx.Device);                  // (T)
+        var pos = Torch.Arange(past, past + t, dtype: ScalarType.Int64, device: idx.Device);   // (T)
         var x = Drop.Forward(Wte.Forward(idx) + Wpe.Forward(pos));                 // (B, T, C) + (T, C)
-        foreach (var block in H) x = block.Forward(x);                             // (B, T, C)
+        for (var i = 0; i < H.Count; i++) x = H[i].Forward(x, cache, i);           // (B, T, C)
+        if (cache is not null) cache.Length = past + t;
         return LnF.Forward(x).MoveToOuterScope();                                  // (B, T, C)
     }
 
@@ -242,7 +292,11 @@ public sealed class Gpt : Module<Tensor, Tensor>
     /// each sample back in: (B, T + maxNewTokens) int64. The context is cropped to the last BlockSize tokens. Runs in
     /// evaluation mode without gradients (the module's training mode is restored after); the same
     /// <paramref name="random"/> state gives the same continuation. See <see cref="Sampling.Next"/> for the settings.</summary>
-    public Tensor Generate(Tensor idx, int maxNewTokens, double temperature = 1.0, int? topK = null, Random? random = null)
+    /// <remarks><paramref name="kvCache"/> keeps every block's keys and values, so each step reads one new token
+    /// rather than the whole context, for as long as the text fits the block; past it, the learned positions of the
+    /// cropped window shift every step and each step reads the window whole. false reads the whole context every
+    /// step; the tokens are the same either way.</remarks>
+    public Tensor Generate(Tensor idx, int maxNewTokens, double temperature = 1.0, int? topK = null, Random? random = null, bool kvCache = true)
     {
         ArgumentNullException.ThrowIfNull(idx);
         if (idx.Dim != 2 || idx.Size(1) < 1 || idx.Dtype is not (ScalarType.Int64 or ScalarType.Int32))
@@ -259,12 +313,23 @@ public sealed class Gpt : Module<Tensor, Tensor>
             var (b, t) = (idx.Size(0), idx.Size(1));
             var tokens = Torch.Empty([b, t + maxNewTokens], ScalarType.Int64, idx.Device);   // (B, T + N)
             tokens.Narrow(1, 0, t).Copy_(idx);
+            using var cache = kvCache && t < Config.BlockSize ? new GptKvCache(Config.NLayer, Config.BlockSize) : null;
             for (var n = t; n < t + maxNewTokens; n++)
             {
                 using var step = Torch.NewDisposeScope();
-                var start = Math.Max(0, n - Config.BlockSize);
-                var context = tokens.Narrow(1, start, n - start);                            // (B, ≤ BlockSize)
-                var last = Hidden(context).Narrow(1, n - start - 1, 1).Squeeze(1);          // (B, C)
+                Tensor last;                                                                 // (B, C)
+                if (cache is not null && n <= Config.BlockSize)
+                {
+                    // The cache holds tokens 0 … Length − 1: read the prompt once, then the token sampled last.
+                    var fresh = tokens.Narrow(1, cache.Length, n - cache.Length);           // (B, T or 1)
+                    last = Hidden(fresh, cache).Narrow(1, fresh.Size(1) - 1, 1).Squeeze(1);
+                }
+                else
+                {
+                    var start = Math.Max(0, n - Config.BlockSize);
+                    var context = tokens.Narrow(1, start, n - start);                        // (B, ≤ BlockSize)
+                    last = Hidden(context).Narrow(1, n - start - 1, 1).Squeeze(1);
+                }
                 var next = Sampling.Next(LmHead.Forward(last), temperature, topK, random);  // (B, 1)
                 tokens.Narrow(1, n, 1).Copy_(next);
             }
@@ -276,7 +341,7 @@ public sealed class Gpt : Module<Tensor, Tensor>
         }
     }
 
-    /// <summary><see cref="Generate(Tensor, int, double, int?, Random?)"/> with <c>new Random(seed)</c>: a seed
+    /// <summary><see cref="Generate(Tensor, int, double, int?, Random?, bool)"/> with <c>new Random(seed)</c>: a seed
     /// reproduces the sample.</summary>
     public Tensor Generate(Tensor idx, int maxNewTokens, double temperature, int? topK, int seed) =>
         Generate(idx, maxNewTokens, temperature, topK, new Random(seed));
@@ -284,3 +349,4 @@ public sealed class Gpt : Module<Tensor, Tensor>
     protected override string ExtraRepr() =>
         $"vocab_size={Config.VocabSize}, block_size={Config.BlockSize}, n_layer={Config.NLayer}, n_head={Config.NHead}, n_embd={Config.NEmbd}";
 }
+

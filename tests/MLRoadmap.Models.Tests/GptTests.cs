@@ -264,6 +264,26 @@ public class GptTests(ITestOutputHelper output)
         Compare.Exact(model.Generate(longPrompt, 3, 1.0, 2, seed: 1).Narrow(1, 0, 12), longPrompt, "a long prompt is kept whole");
     }
 
+    [Theory]
+    [InlineData(0.0, null)]
+    [InlineData(1.0, null)]
+    [InlineData(0.9, 3)]
+    public void Generate_with_the_kv_cache_gives_the_tokens_of_reading_the_whole_context_every_step(double temperature, int? topK)
+    {
+        // Block of 8: a prompt of 3 is read at once, the next 5 tokens one at a time from the cache, and from the 9th
+        // on the window slides and is read whole; a prompt of 12 never fits. 40 draws a row over 11 tokens: a cache
+        // that mixed up positions or keys would change some.
+        using var model = Seeded(Config("bias"), 5);
+        using var scope = Torch.NewDisposeScope();
+        foreach (var length in new[] { 1, 3, 7, 8, 12 })
+        {
+            var prompt = Torch.Randint(0, 11, [3, length]);
+            var cached = model.Generate(prompt, 40, temperature, topK, new Random(21));
+            var full = model.Generate(prompt, 40, temperature, topK, new Random(21), kvCache: false);
+            Compare.Exact(cached, full, $"prompt of {length}, temperature {temperature}, top-k {topK}");
+        }
+    }
+
     [Fact]
     public void The_registry_builds_it_with_token_shapes()
     {
