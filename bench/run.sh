@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [--quick] [--threads N] [--blas-threads N] [--reps R] [tiny|mlp|cnn|lstm|gpt ...]
+# bench/run.sh [--quick] [--threads N] [--blas-threads N] [--reps R] [tiny|mlp|cnn|lstm|gpt|generate ...]
 #
 # Runs each workload in C# (bench/MLRoadmap.Bench) and in Python PyTorch (bench/python/bench.py) on the same libtorch
 # (Debian's 1.13: python3-torch loads the libtorch_cpu.so the shim links), alternating the two for --reps rounds so
@@ -9,6 +9,7 @@
 # --blas-threads for OpenBLAS (default: what the engine itself chooses, README "Threads": the intra-op count for
 # OpenBLAS on OpenMP, 1 for its pthread build), passed to Python through OPENBLAS_NUM_THREADS. When the shim links
 # OpenBLAS's OpenMP build (scripts/bootstrap.sh), Python is pointed at the same build through LD_LIBRARY_PATH.
+# generate (the zoo GPT's text generation with and without its KV cache) is C# only: nanoGPT's generate has no cache.
 # Raw samples: artifacts/bench/results.jsonl.
 set -euo pipefail
 
@@ -28,7 +29,7 @@ while (($#)); do
     *) workloads+=("$1"); shift ;;
   esac
 done
-((${#workloads[@]})) || workloads=(tiny mlp cnn lstm gpt)
+((${#workloads[@]})) || workloads=(tiny mlp cnn lstm gpt generate)
 threads="${threads:-$(nproc)}"
 
 # shellcheck source=../scripts/bootstrap.sh
@@ -60,7 +61,7 @@ for ((r = 1; r <= reps; r++)); do
   for w in "${workloads[@]}"; do
     echo "bench: round $r/$reps: $w" >&2
     "${csharp[@]}" "$w" >>"$results"
-    "${python[@]}" "$w" >>"$results"
+    if [[ "$w" != generate ]]; then "${python[@]}" "$w" >>"$results"; fi
     if [[ "$w" == tiny ]]; then "$repo/artifacts/bench-native/overhead" --threads "$threads" "${quick[@]}" >>"$results"; fi
   done
 done

@@ -1,7 +1,7 @@
 using MLRoadmap;
 using MLRoadmap.Bench;
 
-// Usage: dotnet MLRoadmap.Bench.dll --threads N [--quick] [tiny|mlp|cnn|lstm|gpt ...]          (bench/run.sh)
+// Usage: dotnet MLRoadmap.Bench.dll --threads N [--quick] [tiny|mlp|cnn|lstm|gpt|generate ...] (bench/run.sh)
 //        dotnet MLRoadmap.Bench.dll --gpu [--device cuda|cpu] [--precision bf16|fp32] [--smoke] [gemm|resnet18|gpt2|lstm|dcgan ...]
 //                                                                                               (bench/gpu.sh)
 var threads = Torch.AvailableCores;

@@ -14,6 +14,7 @@ internal static class Workloads
         ["cnn"] = Cnn,
         ["lstm"] = Lstm,
         ["gpt"] = Gpt,
+        ["generate"] = Generate,
     };
 
     // Per-op cost of the smallest op, out of place (allocates a result handle) and in place. The result of the
@@ -135,5 +136,24 @@ internal static class Workloads
         using var x = Torch.Randint(0, 1024, [16, 128]);
         using var y = Torch.Randint(0, 1024, [16 * 128]);
         Measure.Print("gpt_step", "ms_per_step", Measure.PerStepMs(TrainStep(model, x, y), quick ? 3 : 10, quick ? 3 : 5));
+    }
+
+    // C# only: the zoo's Gpt at the gpt recipe's shape continuing a one-token prompt to the full 128-token block,
+    // greedily, with its KV cache and reading the whole context every step (nanoGPT's generate, which has no cache,
+    // so there is no PyTorch row to set beside it). Time per generated token.
+    private static void Generate(bool quick)
+    {
+        Torch.ManualSeed(0);
+        using var model = new Models.Gpt(new Models.GptConfig { VocabSize = 1024, BlockSize = 128, NLayer = 6, NHead = 4, NEmbd = 256 });
+        using var prompt = Torch.Zeros([1, 1], ScalarType.Int64);
+        const int Tokens = 127;
+        foreach (var (name, cache) in new[] { ("gpt_generate_cached", true), ("gpt_generate_uncached", false) })
+        {
+            var samples = Measure.PerStepMs(() =>
+            {
+                using var tokens = model.Generate(prompt, Tokens, temperature: 0, kvCache: cache);
+            }, 1, quick ? 2 : 5);
+            Measure.Print(name, "ms_per_token", [.. samples.Select(ms => ms / Tokens)]);
+        }
     }
 }
